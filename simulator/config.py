@@ -1,0 +1,85 @@
+"""Settings for the app, the CLI and the grader, read from the environment (prefix ``SPARRING_``).
+
+One object, built on demand (never at import time), so tests can point every path at a
+temporary directory by setting environment variables or passing values directly.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_cache_dir, user_data_dir
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LLMBackendName = Literal["embedded", "openai", "template"]
+
+
+class Settings(BaseSettings):
+    """Everything that can be configured. Environment variables win over defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="SPARRING_", extra="ignore")
+
+    llm: LLMBackendName = "embedded"
+    """Which backend voices the buyer and helps the grader: embedded | openai | template."""
+
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("sparring", appauthor=False)))
+    """Where the SQLite database lives (sessions, transcripts, scorecards, users)."""
+
+    cache_dir: Path = Field(default_factory=lambda: Path(user_cache_dir("sparring", appauthor=False)))
+    """Where the assembled embedded model file is kept."""
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("SPARRING_DATABASE_URL", "DATABASE_URL")
+    )
+    """SQLAlchemy URL of the store, e.g. postgresql://user:pw@host/db. Default: SQLite in data_dir."""
+
+    content_dir: Path | None = None
+    """A folder of the team's own personas/ and scenarios/ YAML, loaded beside the built-in library."""
+
+    # --- embedded backend ---
+    model_path: Path | None = None
+    """Any GGUF chat model to use instead of the shipped Qwen2.5-Coder-1.5B-Instruct."""
+    n_ctx: int = 4096
+    n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
+    n_batch: int = 128
+    prefix_cache_bytes: int = 768 * 1024 * 1024
+    """Real-byte bound of the RAM prefix cache (KV state + saved logits of each entry)."""
+
+    # --- openai-compatible backend ---
+    openai_model: str = Field(
+        default="gpt-4o-mini", validation_alias=AliasChoices("SPARRING_OPENAI_MODEL", "OPENAI_MODEL")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("SPARRING_OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    )
+    openai_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("SPARRING_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+
+    # --- generation and robustness ---
+    seed: int = 7
+    temperature: float = 0.3
+    llm_timeout_s: float = 60.0
+    llm_retries: int = 2
+    max_message_chars: int = 2000
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The store's URL: DATABASE_URL when set, else a SQLite file in data_dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'sparring.db'}"
+
+    @property
+    def checkpoint_path(self) -> Path:
+        """The SQLite file LangGraph's checkpointer writes (when the store is SQLite)."""
+        return self.data_dir / "checkpoints.db"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]

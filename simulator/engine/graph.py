@@ -1,0 +1,143 @@
+"""The session graph: understand → direct → act, with the rep's turn as an ``interrupt()``.
+
+    START → start → act ─┬─► rep_turn ─┬─► understand → direct → act …
+                         │             └─► wrap_up → END     (the rep ended the call)
+                         └─► wrap_up → END                   (the buyer ended it)
+
+Decisions are made in code (``direct``); the LLM only voices them (``act``). The LLM call and the
+human wait live in separate nodes, because a node re-runs from its top when resumed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+
+from simulator.engine.actor import voice_line
+from simulator.engine.context import SessionContext
+from simulator.engine.director import direct, initial_state, opening_move
+from simulator.engine.outcome import evaluate_outcome
+from simulator.engine.prompts import OPENING_REP_MESSAGE
+from simulator.engine.state import SessionState, TurnRecord
+from simulator.engine.understand import analyse
+from simulator.llm.base import ChatMessage
+
+RepInput = dict[str, Any]
+"""What the rep's turn resumes with: {"text": "..."} or {"end": True}."""
+
+
+def _last_buyer_line(state: SessionState) -> str:
+    for record in reversed(state.get("transcript", [])):
+        if record["speaker"] == "buyer":
+            return record["text"]
+    return ""
+
+
+def start_node(state: SessionState, runtime: Runtime[SessionContext]) -> dict[str, Any]:
+    """Set up the buyer and choose the opening line."""
+    director = runtime.context.director
+    buyer, move = opening_move(director, initial_state(director))
+    return {"buyer": buyer, "move": move, "pending_rep": None, "end_requested": False, "transcript": [],
+            "voice_history": []}
+
+
+def act_node(state: SessionState, runtime: Runtime[SessionContext]) -> dict[str, Any]:
+    """Voice the director's move (streamed), check it, and record the buyer's line."""
+    ctx = runtime.context
+    move, buyer = state["move"], state["buyer"]
+    assert move is not None
+    writer = get_stream_writer()
+    locked = [f.say for f in ctx.persona.hidden_facts
+              if f.id not in buyer["facts_revealed"] and f.id != move["fact_id"]]
+    rep_text = state.get("pending_rep") or OPENING_REP_MESSAGE
+    voiced = voice_line(
+        ctx.llm, system_prompt=ctx.system_prompt, history=state.get("voice_history", []),
+        rep_text=rep_text, move=move, locked_facts=locked, options=ctx.options,
+        retries=ctx.retries, emit=writer,
+    )
+    record = TurnRecord(
+        index=len(state.get("transcript", [])), speaker="buyer", text=voiced.text, stage=buyer["stage"],
+        analysis=None, move=move, state=buyer, voiced_by=voiced.voiced_by, rejected=voiced.rejected,
+        llm_line=voiced.llm_line, at=ctx.clock(),
+    )
+    writer({"type": "turn", "record": record})
+    history = [ChatMessage(role="user", content=voiced.user_message),
+               ChatMessage(role="assistant", content=voiced.text)]
+    return {"transcript": [record], "voice_history": history}
+
+
+def rep_turn_node(state: SessionState) -> dict[str, Any]:
+    """Wait for the rep. Nothing with side effects happens before ``interrupt()``."""
+    value: RepInput = interrupt({"waiting_for": "rep", "stage": state["buyer"]["stage"]})
+    if value.get("end"):
+        return {"end_requested": True, "pending_rep": None}
+    return {"pending_rep": str(value["text"]), "end_requested": False}
+
+
+def understand_node(state: SessionState, runtime: Runtime[SessionContext]) -> dict[str, Any]:
+    """Analyse the rep's message deterministically and record it."""
+    ctx = runtime.context
+    text = state["pending_rep"] or ""
+    analysis = analyse(text, ctx.analysis_context(_last_buyer_line(state)))
+    record = TurnRecord(
+        index=len(state.get("transcript", [])), speaker="rep", text=text, stage=state["buyer"]["stage"],
+        analysis=analysis, move=None, state=None, voiced_by="rep", rejected=None, llm_line=None,
+        at=ctx.clock(),
+    )
+    get_stream_writer()({"type": "turn", "record": record})
+    return {"analysis": analysis, "transcript": [record]}
+
+
+def direct_node(state: SessionState, runtime: Runtime[SessionContext]) -> dict[str, Any]:
+    """Apply the buyer's rules and choose its move."""
+    analysis = state["analysis"]
+    assert analysis is not None
+    buyer, move = direct(runtime.context.director, state["buyer"], analysis, state["pending_rep"] or "")
+    return {"buyer": buyer, "move": move}
+
+
+def wrap_up_node(state: SessionState, runtime: Runtime[SessionContext]) -> dict[str, Any]:
+    """Close the call and judge the outcome against the scenario's success criteria."""
+    buyer = dict(state["buyer"])
+    if not buyer["ended"]:
+        buyer["ended"] = True
+        buyer["end_reason"] = "rep_ended"
+    ctx = runtime.context
+    outcome = evaluate_outcome(ctx.scenario, ctx.persona, buyer)  # type: ignore[arg-type]
+    get_stream_writer()({"type": "ended", "outcome": outcome, "end_reason": buyer["end_reason"]})
+    return {"buyer": buyer, "outcome": outcome}
+
+
+def route_after_act(state: SessionState) -> Literal["rep_turn", "wrap_up"]:
+    """The buyer may have ended the call (patience, turn cap, deal, no deal, goodbye)."""
+    return "wrap_up" if state["buyer"]["ended"] else "rep_turn"
+
+
+def route_after_rep(state: SessionState) -> Literal["understand", "wrap_up"]:
+    """The rep may have ended the call."""
+    return "wrap_up" if state.get("end_requested") else "understand"
+
+
+def build_graph(checkpointer: BaseCheckpointSaver[Any] | None) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Compile the session graph. Always pass a checkpointer in the app: it is what makes resume work."""
+    g: StateGraph[Any, Any, Any, Any] = StateGraph(SessionState, context_schema=SessionContext)
+    g.add_node("start", start_node)
+    g.add_node("act", act_node)
+    g.add_node("rep_turn", rep_turn_node)
+    g.add_node("understand", understand_node)
+    g.add_node("direct", direct_node)
+    g.add_node("wrap_up", wrap_up_node)
+    g.add_edge(START, "start")
+    g.add_edge("start", "act")
+    g.add_conditional_edges("act", route_after_act)
+    g.add_conditional_edges("rep_turn", route_after_rep)
+    g.add_edge("understand", "direct")
+    g.add_edge("direct", "act")
+    g.add_edge("wrap_up", END)
+    return g.compile(checkpointer=checkpointer)

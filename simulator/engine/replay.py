@@ -1,0 +1,83 @@
+"""Play a list of rep lines through the real session graph, in memory, with no LLM.
+
+Used by self-play checks, the grader's calibration set and tests: the same director rules as a
+live session, the template backend as the buyer's voice, nothing persisted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
+
+from simulator.content.loader import ContentLibrary, load_library
+from simulator.content.models import Difficulty
+from simulator.engine.context import SessionContext
+from simulator.engine.graph import build_graph
+from simulator.engine.state import BuyerState, Outcome, TurnRecord
+from simulator.llm.base import LLM
+from simulator.llm.template import TemplateLLM
+
+
+@dataclass(frozen=True)
+class PlayResult:
+    """The whole played conversation."""
+
+    transcript: list[TurnRecord]
+    buyer: BuyerState
+    outcome: Outcome
+
+
+RepPolicy = Callable[[list[TurnRecord], BuyerState], str | None]
+"""Given the transcript so far and the buyer state, the rep's next line (None ends the call)."""
+
+
+def play(
+    scenario_id: str,
+    rep: Iterable[str] | RepPolicy,
+    *,
+    difficulty: Difficulty = "medium",
+    persona_id: str | None = None,
+    library: ContentLibrary | None = None,
+    llm: LLM | None = None,
+    clock: Callable[[], float] = lambda: 0.0,
+) -> PlayResult:
+    """Run a conversation with scripted rep lines or a rep policy until it ends."""
+    library = library or load_library()
+    scenario = library.scenario(scenario_id)
+    persona = library.persona(persona_id or scenario.persona)
+    ctx = SessionContext(persona=persona, scenario=scenario, difficulty=difficulty,
+                         llm=llm or TemplateLLM(), clock=clock)
+    graph = build_graph(InMemorySaver())
+    config: Any = {"configurable": {"thread_id": str(uuid.uuid4())}}
+    graph.invoke({"session_id": config["configurable"]["thread_id"]}, config, context=ctx)
+    lines = iter(rep) if not callable(rep) else None
+    while True:
+        values = graph.get_state(config).values
+        if values.get("outcome") is not None:
+            break
+        if lines is not None:
+            text = next(lines, None)
+        else:
+            assert callable(rep)
+            text = rep(values["transcript"], values["buyer"])
+        resume: dict[str, Any] = {"end": True} if text is None else {"text": text}
+        graph.invoke(Command(resume=resume), config, context=ctx)
+    values = graph.get_state(config).values
+    return PlayResult(transcript=values["transcript"], buyer=values["buyer"], outcome=values["outcome"])
+
+
+def play_rep_lines(
+    scenario_id: str,
+    rep_lines: list[str],
+    *,
+    difficulty: Difficulty = "medium",
+    persona_id: str | None = None,
+    library: ContentLibrary | None = None,
+) -> PlayResult:
+    """Play fixed rep lines; the call ends when the lines run out or the buyer ends it."""
+    return play(scenario_id, rep_lines, difficulty=difficulty, persona_id=persona_id, library=library)
