@@ -50,6 +50,13 @@ def rejection_reason(line: str, *, gist: str, required: Sequence[str], rep_text:
     if not line.strip():
         return "empty reply"
     low = normalise(line)
+    gist_low = normalise(gist)
+    seller = _phrase(low, lexicon.SELLER_VOICE_PHRASES)
+    if seller and seller not in gist_low:
+        return f"speaks as the seller ({seller!r})"
+    assistant = _phrase(low, lexicon.ASSISTANT_VOICE_PHRASES)
+    if assistant and assistant not in gist_low:
+        return f"speaks as an assistant or reads its instructions ({assistant!r})"
     missing = [v for v in required if v and v not in line]
     if missing:
         return f"missing required value(s): {', '.join(missing)}"
@@ -62,13 +69,6 @@ def rejection_reason(line: str, *, gist: str, required: Sequence[str], rep_text:
     n_line, n_gist = len(line.split()), len(gist.split())
     if n_line > MAX_WORDS_FACTOR * n_gist + MAX_WORDS_SLACK:
         return f"too long ({n_line} words for a {n_gist}-word gist)"
-    gist_low = normalise(gist)
-    seller = _phrase(low, lexicon.SELLER_VOICE_PHRASES)
-    if seller and seller not in gist_low:
-        return f"speaks as the seller ({seller!r})"
-    assistant = _phrase(low, lexicon.ASSISTANT_VOICE_PHRASES)
-    if assistant and assistant not in gist_low:
-        return f"speaks as an assistant or reads its instructions ({assistant!r})"
     rep_words = content_words(rep_text) - gist_words
     extra = line_words - gist_words
     if extra and rep_words and len(extra & rep_words) >= 3 and len(extra & rep_words) / len(extra) >= ECHO_OVERLAP:

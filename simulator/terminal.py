@@ -1,0 +1,98 @@
+"""The terminal conversation: streamed buyer replies, the rep types, /end ends the call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+from simulator.errors import SparringError
+from simulator.services.practice import Event, PracticeService
+
+END_COMMANDS = ("/end", "/quit", "/exit")
+HELP = "Type your reply and press Enter. /end ends the call; /help shows this."
+
+
+def render_events(console: Console, events: Iterator[Event], buyer_name: str) -> dict[str, Any] | None:
+    """Print a stream of events; the buyer's line streams token by token. Returns the 'ended' event."""
+    ended: dict[str, Any] | None = None
+    streamed = ""
+    live: Live | None = None
+    label = f"[bold cyan]{buyer_name}:[/] "
+
+    def stop_live() -> None:
+        nonlocal live
+        if live is not None:
+            live.stop()
+            live = None
+
+    try:
+        for event in events:
+            kind = event["type"]
+            if kind == "token":
+                streamed += event["text"]
+                if console.is_terminal:
+                    if live is None:
+                        live = Live(Text.from_markup(label), console=console, refresh_per_second=20, transient=True)
+                        live.start()
+                    live.update(Text.from_markup(label) + Text(streamed))
+            elif kind == "line":
+                stop_live()
+                console.print(Text.from_markup(label) + Text(event["text"]))
+                streamed = ""
+            elif kind == "warning":
+                stop_live()
+                console.print(f"[yellow]! {event['text']}[/]")
+            elif kind == "ended":
+                ended = event
+    finally:
+        stop_live()
+    return ended
+
+
+def print_outcome(console: Console, ended: dict[str, Any]) -> None:
+    """The call's outcome: each success criterion met or missed."""
+    outcome = ended["outcome"]
+    console.rule("Call ended" + (f" ({ended['end_reason'].replace('_', ' ')})" if ended.get("end_reason") else ""))
+    for line in outcome["met"]:
+        console.print(f"[green]✓[/] {line}")
+    for line in outcome["missed"]:
+        console.print(f"[red]✗[/] {line}")
+    console.print("outcome: " + ("success" if outcome["success"] else "failure"))
+
+
+def converse(
+    service: PracticeService,
+    session_id: str,
+    console: Console,
+    read_line: Callable[[], str],
+    *,
+    buyer_name: str,
+    first_events: Iterator[Event] | None = None,
+) -> dict[str, Any] | None:
+    """Run the conversation until the call ends or input runs out. Returns the 'ended' event."""
+    if first_events is not None:
+        ended = render_events(console, first_events, buyer_name)
+        if ended:
+            return ended
+    while True:
+        try:
+            text = read_line()
+        except (EOFError, KeyboardInterrupt):
+            console.print("\n[dim]Input closed: ending the call.[/]")
+            text = "/end"
+        command = text.strip().lower()
+        if command == "/help":
+            console.print(HELP)
+            continue
+        events = service.end(session_id) if command in END_COMMANDS else service.send(session_id, text)
+        try:
+            ended = render_events(console, events, buyer_name)
+        except SparringError as exc:
+            console.print(f"[yellow]{exc}[/]")
+            continue
+        if ended:
+            return ended

@@ -1,0 +1,38 @@
+"""Test harness: no real model unless a test is marked ``embedded``; every data path in tmp."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from simulator.config import Settings
+from simulator.llm import guard
+
+
+@pytest.fixture(autouse=True)
+def _isolated(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point every data path at a temporary directory and forbid real models (unless marked)."""
+    monkeypatch.setenv("SPARRING_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HOME", os.environ.get("HOME", str(tmp_path)))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SPARRING_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SPARRING_CONTENT_DIR", raising=False)
+    if request.node.get_closest_marker("embedded") is None:
+        monkeypatch.setenv("SPARRING_CACHE_DIR", str(tmp_path / "cache"))
+        monkeypatch.setenv("SPARRING_LLM", "template")
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+        guard.allow_real_models(False)
+    else:
+        guard.allow_real_models(True)
+    yield
+    guard.allow_real_models(False)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with every path in tmp and the template backend."""
+    return Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", llm="template")
