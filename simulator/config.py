@@ -21,7 +21,7 @@ LLMBackendName = Literal["embedded", "openai", "template"]
 class Settings(BaseSettings):
     """Everything that can be configured. Environment variables win over defaults."""
 
-    model_config = SettingsConfigDict(env_prefix="SPARRING_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SPARRING_", extra="ignore", populate_by_name=True)
 
     llm: LLMBackendName = "embedded"
     """Which backend voices the buyer and helps the grader: embedded | openai | template."""

@@ -1,0 +1,213 @@
+"""Engines, transactions and the schema version, for SQLite and PostgreSQL alike.
+
+Nothing here runs at import time: callers build one engine per process with
+:func:`create_db_engine` and share it between threads (each call takes its own connection).
+
+SQLite details, all set on every new connection: WAL journal (readers never block the writer),
+``foreign_keys=ON``, a 30 s ``busy_timeout`` (a writer waits for another writer instead of failing
+with "database is locked"), ``synchronous=NORMAL`` (in WAL mode: durable against a killed process;
+an OS crash or power cut can lose the last commits but never corrupts the file). pysqlite's own
+``BEGIN`` handling is switched off so that :func:`write_transaction` can issue ``BEGIN IMMEDIATE``:
+a write transaction takes the write lock up front and waits on the busy timeout, instead of
+failing when a read-then-write transaction finds its snapshot stale.
+
+PostgreSQL details: the psycopg 3 driver, connections pinged on checkout, and by default
+``synchronous_commit=off`` for our connections: the same trade as SQLite's ``NORMAL`` (a killed
+app loses nothing; a server crash can lose the last ~0.6 s of commits, never consistency). Each
+commit otherwise waits for a WAL fsync (4-8 ms on the test machine). Pass
+``pg_synchronous_commit="on"`` (or ``None`` for the server's setting) to change it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text, update
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+from simulator.errors import SparringError
+from simulator.store.schema import SCHEMA_VERSION, metadata, schema_version
+
+_SQLITE_BUSY_TIMEOUT_MS = 30_000
+_BEGIN_OPTION = "sparring_sqlite_begin"
+_PG_SCHEMA_LOCK = 0x5350_4152  # "SPAR": advisory lock key serialising init_schema across processes
+
+
+class SchemaVersionError(SparringError):
+    """The database was written by a newer version of Sparring than this one."""
+
+
+Migration = Callable[[Connection], None]
+
+MIGRATIONS: dict[int, Migration] = {}
+"""``MIGRATIONS[n]`` upgrades a database at version ``n`` to ``n + 1`` (none yet)."""
+
+
+def normalize_database_url(url: str | URL) -> URL:
+    """Parse ``url``; ``postgres://`` and ``postgresql://`` get the psycopg 3 driver.
+
+    An explicit driver (``postgresql+psycopg2://``) is left alone.
+    """
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def is_postgres(url: str | URL) -> bool:
+    """True when ``url`` points at PostgreSQL (any driver)."""
+    return normalize_database_url(url).get_backend_name() == "postgresql"
+
+
+def libpq_conninfo(url: str | URL) -> str:
+    """The ``postgresql://`` URI that psycopg / libpq accept, password included."""
+    parsed = normalize_database_url(url).set(drivername="postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+def create_db_engine(
+    url: str | URL,
+    *,
+    sqlite_synchronous: str = "NORMAL",
+    pg_synchronous_commit: str | None = "off",
+    pool_size: int = 20,
+    max_overflow: int = 10,
+    echo: bool = False,
+) -> Engine:
+    """Build the engine for ``url`` (SQLite file, ``sqlite://`` in memory, or PostgreSQL).
+
+    A SQLite file's parent folders are created. The pool holds ``pool_size`` connections plus
+    ``max_overflow`` extra, enough for 20 threads each holding a connection at once. For
+    PostgreSQL, connections are pinged on checkout so a restarted server does not break the app.
+    """
+    parsed = normalize_database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(parsed, synchronous=sqlite_synchronous, pool_size=pool_size,
+                                     max_overflow=max_overflow, echo=echo)
+    if parsed.get_backend_name() != "postgresql":
+        return create_engine(parsed, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30,
+                             echo=echo)
+    engine = create_engine(parsed, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30,
+                           pool_pre_ping=True, echo=echo)
+    if pg_synchronous_commit is not None:
+        setting = check_synchronous_commit(pg_synchronous_commit)
+
+        @event.listens_for(engine, "connect")
+        def _on_pg_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+            with dbapi_conn.cursor() as cur:
+                cur.execute(f"SET synchronous_commit TO {setting}")
+            dbapi_conn.commit()
+
+    return engine
+
+
+def check_synchronous_commit(value: str) -> str:
+    """Validate a PostgreSQL ``synchronous_commit`` level (it is interpolated into SQL)."""
+    if value.lower() not in ("on", "off", "local", "remote_write", "remote_apply"):
+        raise ValueError(
+            f"pg_synchronous_commit must be on, off, local, remote_write or remote_apply, not {value!r}"
+        )
+    return value.lower()
+
+
+def _create_sqlite_engine(
+    url: URL, *, synchronous: str, pool_size: int, max_overflow: int, echo: bool
+) -> Engine:
+    if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+        raise ValueError(f"sqlite_synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    connect_args: dict[str, Any] = {
+        "check_same_thread": False,
+        "timeout": _SQLITE_BUSY_TIMEOUT_MS / 1000,
+    }
+    if in_memory:
+        engine = create_engine(url, connect_args=connect_args, poolclass=StaticPool, echo=echo)
+    else:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args=connect_args, pool_size=pool_size,
+                               max_overflow=max_overflow, pool_timeout=30, echo=echo)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
+        # We emit BEGIN ourselves (see _on_begin); pysqlite must not.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        try:
+            if not in_memory:
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+            cur.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        finally:
+            cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that will write; commits on success, rolls back on error.
+
+    On SQLite this is ``BEGIN IMMEDIATE`` (the write lock is taken first, waiting up to the busy
+    timeout), so read-then-write code never fails with "database is locked". Elsewhere it is a
+    plain ``engine.begin()``.
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction for reads (one consistent snapshot on SQLite)."""
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def init_schema(engine: Engine) -> int:
+    """Create every table that is missing and bring the schema to :data:`SCHEMA_VERSION`.
+
+    Idempotent and safe when several processes start at once (SQLite: the write lock;
+    PostgreSQL: an advisory lock). Returns the schema version now in the database.
+
+    Raises:
+        SchemaVersionError: the database is newer than this code.
+    """
+    with write_transaction(engine) as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_SCHEMA_LOCK})
+        metadata.create_all(conn, checkfirst=True)
+        current = conn.execute(select(schema_version.c.version).where(schema_version.c.id == 1)).scalar()
+        if current is None:
+            conn.execute(insert(schema_version).values(id=1, version=SCHEMA_VERSION))
+            return SCHEMA_VERSION
+        if current > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"the database schema is version {current} but this Sparring knows only up to "
+                f"{SCHEMA_VERSION}; upgrade Sparring or point SPARRING_DATABASE_URL at another database"
+            )
+        for version in range(current, SCHEMA_VERSION):
+            MIGRATIONS[version](conn)
+            conn.execute(update(schema_version).where(schema_version.c.id == 1).values(version=version + 1))
+        return SCHEMA_VERSION
+
+
+def get_schema_version(engine: Engine) -> int | None:
+    """The schema version recorded in the database, or None before :func:`init_schema`."""
+    with engine.connect() as conn:
+        if not engine.dialect.has_table(conn, schema_version.name):
+            return None
+        return conn.execute(select(schema_version.c.version).where(schema_version.c.id == 1)).scalar()

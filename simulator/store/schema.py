@@ -1,0 +1,191 @@
+"""The store's tables (SQLAlchemy Core), portable between SQLite and PostgreSQL.
+
+Conventions: ids are text (uuid hex or the engine's session id); times are float seconds since
+the epoch from the injected clock (as in :class:`~simulator.engine.state.TurnRecord`); calendar
+days (cohort start, assignment due) are ``Date``. JSON columns use the portable
+:class:`sqlalchemy.JSON` (``json`` on PostgreSQL, not ``jsonb``, so key order round-trips) with
+Python ``None`` stored as SQL NULL.
+
+``sessions.user_id`` has no foreign key on purpose: CLI sessions exist without accounts.
+The account tables (users, teams, cohorts, assignments, coaching notes, login attempts) are
+created now so the schema does not churn when the web app arrives; their services come later.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+SCHEMA_VERSION = 1
+"""Bump with every schema change, and add the step to :data:`simulator.store.db.MIGRATIONS`."""
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Json = JSON(none_as_null=True)
+Id = String(64)
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("user_id", Id, nullable=True),
+    Column("scenario_id", String(128), nullable=False),
+    Column("persona_id", String(128), nullable=False),
+    Column("difficulty", String(32), nullable=False),
+    Column("status", String(16), nullable=False, default="active"),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=True),
+    Column("turn_count", Integer, nullable=False, default=0),
+    Column("outcome", Json, nullable=True),
+    Column("scorecard", Json, nullable=True),
+    Column("overall_score", Float, nullable=True),
+    Column("llm", Text, nullable=True),
+    CheckConstraint("status IN ('active', 'ended')", name="status"),
+    Index(None, "user_id", "created_at"),
+    Index(None, "scenario_id", "created_at"),
+    Index(None, "created_at"),
+)
+
+turns = Table(
+    "turns",
+    metadata,
+    Column("session_id", Id, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("speaker", String(8), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("stage", String(64), nullable=False),
+    Column("analysis", Json, nullable=True),
+    Column("move", Json, nullable=True),
+    Column("state", Json, nullable=True),
+    Column("voiced_by", String(8), nullable=False),
+    Column("rejected", Text, nullable=True),
+    Column("llm_line", Text, nullable=True),
+    Column("at", Float, nullable=False),
+    PrimaryKeyConstraint("session_id", "idx"),
+    CheckConstraint("speaker IN ('rep', 'buyer')", name="speaker"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("username", String(128), nullable=False, unique=True),
+    Column("display_name", String(256), nullable=False, default=""),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(16), nullable=False, default="rep"),
+    Column("created_at", Float, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    CheckConstraint("role IN ('rep', 'manager', 'admin')", name="role"),
+)
+
+teams = Table(
+    "teams",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(256), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+)
+
+team_members = Table(
+    "team_members",
+    metadata,
+    Column("team_id", Id, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(16), nullable=False, default="member"),
+    PrimaryKeyConstraint("team_id", "user_id"),
+    CheckConstraint("role IN ('member', 'manager')", name="role"),
+    Index(None, "user_id"),
+)
+
+cohorts = Table(
+    "cohorts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(256), nullable=False, unique=True),
+    Column("start_date", Date, nullable=True),
+    Column("curriculum", Json, nullable=True),
+    Column("created_at", Float, nullable=False),
+)
+
+cohort_members = Table(
+    "cohort_members",
+    metadata,
+    Column("cohort_id", Id, ForeignKey("cohorts.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("cohort_id", "user_id"),
+    Index(None, "user_id"),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("scenario_id", String(128), nullable=False),
+    Column("difficulty", String(32), nullable=False),
+    Column("assignee_kind", String(16), nullable=False),
+    Column("assignee_id", Id, nullable=False),
+    Column("due_date", Date, nullable=True),
+    Column("min_score", Float, nullable=True),
+    Column("max_attempts", Integer, nullable=True),
+    Column("created_by", Id, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("note", Text, nullable=True),
+    CheckConstraint("assignee_kind IN ('user', 'team', 'cohort')", name="assignee_kind"),
+    Index(None, "assignee_kind", "assignee_id"),
+)
+
+coaching_notes = Table(
+    "coaching_notes",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("session_id", Id, ForeignKey("sessions.id", ondelete="SET NULL"), nullable=True),
+    Column("rep_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("manager_id", Id, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("coached", Text, nullable=False, default=""),
+    Column("changed", Text, nullable=False, default=""),
+    Column("action_plan", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    Index(None, "rep_id", "created_at"),
+    Index(None, "session_id"),
+)
+
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(128), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Index(None, "username", "at"),
+)

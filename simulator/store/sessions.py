@@ -1,0 +1,262 @@
+"""Practice sessions and their transcripts: :class:`SessionStore`.
+
+One :class:`SessionStore` per process, shared by all threads: it holds only the engine, and each
+method runs in its own connection and transaction. Turns are keyed by ``(session_id, index)`` and
+:meth:`SessionStore.append_turns` skips indexes already stored, so the service can re-sync the
+whole transcript from the LangGraph checkpoint after a crash without duplicating lines.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+from sqlalchemy import Engine, Row, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from simulator.engine.state import Outcome, TurnRecord
+from simulator.errors import SessionStateError
+from simulator.store.db import read_transaction, write_transaction
+from simulator.store.schema import sessions, turns
+
+SessionStatus = Literal["active", "ended"]
+_STATUSES: tuple[str, ...] = ("active", "ended")
+_MAX_LIMIT = 1000
+
+
+class SessionNotFoundError(SessionStateError):
+    """No session with this id."""
+
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+        super().__init__(f"no practice session with id {session_id!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """One row of ``sessions``: who practised what, how it went, and the score once graded."""
+
+    id: str
+    user_id: str | None
+    scenario_id: str
+    persona_id: str
+    difficulty: str
+    status: SessionStatus
+    created_at: float
+    updated_at: float
+    ended_at: float | None
+    turn_count: int
+    outcome: Outcome | None
+    scorecard: dict[str, Any] | None
+    overall_score: float | None
+    llm: str | None
+    """Which backend/model voiced the buyer, e.g. ``embedded:qwen2.5-coder-1.5b``."""
+
+
+def _record(row: Row[Any]) -> SessionRecord:
+    m = row._mapping
+    return SessionRecord(
+        id=m["id"], user_id=m["user_id"], scenario_id=m["scenario_id"], persona_id=m["persona_id"],
+        difficulty=m["difficulty"], status=m["status"], created_at=m["created_at"],
+        updated_at=m["updated_at"], ended_at=m["ended_at"], turn_count=m["turn_count"],
+        outcome=m["outcome"], scorecard=m["scorecard"], overall_score=m["overall_score"], llm=m["llm"],
+    )
+
+
+def _turn_row(session_id: str, turn: TurnRecord) -> dict[str, Any]:
+    return {
+        "session_id": session_id,
+        "idx": turn["index"],
+        "speaker": turn["speaker"],
+        "text": turn["text"],
+        "stage": turn["stage"],
+        "analysis": turn.get("analysis"),
+        "move": turn.get("move"),
+        "state": turn.get("state"),
+        "voiced_by": turn["voiced_by"],
+        "rejected": turn.get("rejected"),
+        "llm_line": turn.get("llm_line"),
+        "at": turn["at"],
+    }
+
+
+def _turn_record(row: Row[Any]) -> TurnRecord:
+    m = row._mapping
+    return TurnRecord(
+        index=m["idx"], speaker=m["speaker"], text=m["text"], stage=m["stage"], analysis=m["analysis"],
+        move=m["move"], state=m["state"], voiced_by=m["voiced_by"], rejected=m["rejected"],
+        llm_line=m["llm_line"], at=m["at"],
+    )
+
+
+class SessionStore:
+    """Typed access to ``sessions`` and ``turns``. Thread-safe: share one instance per engine."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], float] = time.time) -> None:
+        """Use ``engine`` (schema already created by :func:`~simulator.store.db.init_schema`).
+
+        ``clock`` gives every stored timestamp (seconds since the epoch); inject one in tests.
+        """
+        self._engine = engine
+        self._clock = clock
+        dialect = engine.dialect.name
+        if dialect == "sqlite":
+            self._insert: Callable[[Any], Any] = sqlite.insert
+        elif dialect == "postgresql":
+            self._insert = postgresql.insert
+        else:
+            raise ValueError(f"SessionStore supports SQLite and PostgreSQL, not {dialect!r}")
+
+    @property
+    def engine(self) -> Engine:
+        """The engine this store writes through."""
+        return self._engine
+
+    def create_session(
+        self,
+        *,
+        scenario_id: str,
+        persona_id: str,
+        difficulty: str,
+        user_id: str | None = None,
+        session_id: str | None = None,
+        llm: str | None = None,
+    ) -> SessionRecord:
+        """Insert a new active session (id: ``session_id`` or a fresh uuid hex) and return it.
+
+        Raises:
+            SessionStateError: a session with this id already exists.
+        """
+        now = self._clock()
+        record = SessionRecord(
+            id=session_id or uuid.uuid4().hex, user_id=user_id, scenario_id=scenario_id,
+            persona_id=persona_id, difficulty=difficulty, status="active", created_at=now,
+            updated_at=now, ended_at=None, turn_count=0, outcome=None, scorecard=None,
+            overall_score=None, llm=llm,
+        )
+        try:
+            with write_transaction(self._engine) as conn:
+                conn.execute(insert(sessions).values(
+                    id=record.id, user_id=user_id, scenario_id=scenario_id, persona_id=persona_id,
+                    difficulty=difficulty, status="active", created_at=now, updated_at=now,
+                    ended_at=None, turn_count=0, outcome=None, scorecard=None, overall_score=None,
+                    llm=llm,
+                ))
+        except IntegrityError as exc:
+            raise SessionStateError(f"a practice session with id {record.id!r} already exists") from exc
+        return record
+
+    def get_session(self, session_id: str) -> SessionRecord | None:
+        """The session with this id, or None."""
+        with read_transaction(self._engine) as conn:
+            row = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
+        return _record(row) if row is not None else None
+
+    def list_sessions(
+        self,
+        user_id: str | None = None,
+        scenario_id: str | None = None,
+        status: SessionStatus | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[SessionRecord]:
+        """Sessions matching every given filter, newest first (ties broken by id, descending)."""
+        if not 0 <= limit <= _MAX_LIMIT:
+            raise ValueError(f"limit must be between 0 and {_MAX_LIMIT}, not {limit}")
+        if offset < 0:
+            raise ValueError(f"offset must be >= 0, not {offset}")
+        if status is not None and status not in _STATUSES:
+            raise ValueError(f"status must be one of {_STATUSES}, not {status!r}")
+        query = select(sessions)
+        if user_id is not None:
+            query = query.where(sessions.c.user_id == user_id)
+        if scenario_id is not None:
+            query = query.where(sessions.c.scenario_id == scenario_id)
+        if status is not None:
+            query = query.where(sessions.c.status == status)
+        query = query.order_by(sessions.c.created_at.desc(), sessions.c.id.desc()).limit(limit).offset(offset)
+        with read_transaction(self._engine) as conn:
+            return [_record(row) for row in conn.execute(query)]
+
+    def append_turns(self, session_id: str, turns_: Sequence[TurnRecord]) -> int:
+        """Store the turns whose index is not stored yet; return how many were new.
+
+        Idempotent by ``(session_id, index)``: a turn already stored is left as it is (also when a
+        concurrent call stores it first), so re-syncing a whole transcript is safe. Within one
+        call, the first turn with a given index wins.
+
+        Raises:
+            SessionNotFoundError: there is no session ``session_id``.
+            KeyError: a turn lacks a required key (index, speaker, text, stage, voiced_by, at).
+        """
+        if not turns_:
+            return 0
+        rows: dict[int, dict[str, Any]] = {}
+        for turn in turns_:
+            rows.setdefault(int(turn["index"]), _turn_row(session_id, turn))
+        with write_transaction(self._engine) as conn:
+            if conn.execute(select(sessions.c.id).where(sessions.c.id == session_id)).first() is None:
+                raise SessionNotFoundError(session_id)
+            stored = set(conn.execute(
+                select(turns.c.idx).where(turns.c.session_id == session_id, turns.c.idx.in_(list(rows)))
+            ).scalars())
+            new = [row for idx, row in rows.items() if idx not in stored]
+            if new:
+                stmt = self._insert(turns).on_conflict_do_nothing(index_elements=["session_id", "idx"])
+                conn.execute(stmt, new)
+        return len(new)
+
+    def get_turns(self, session_id: str) -> list[TurnRecord]:
+        """The session's stored turns in index order (empty for an unknown session)."""
+        query = select(turns).where(turns.c.session_id == session_id).order_by(turns.c.idx)
+        with read_transaction(self._engine) as conn:
+            return [_turn_record(row) for row in conn.execute(query)]
+
+    def update_session(
+        self,
+        session_id: str,
+        *,
+        status: SessionStatus | None = None,
+        outcome: Outcome | None = None,
+        turn_count: int | None = None,
+        ended_at: float | None = None,
+        scorecard: dict[str, Any] | None = None,
+        overall_score: float | None = None,
+    ) -> None:
+        """Set the given fields (None = leave as is) and ``updated_at``.
+
+        Ending a session (``status="ended"``) without ``ended_at`` stamps it with the clock.
+
+        Raises:
+            SessionNotFoundError: there is no session ``session_id``.
+        """
+        if status is not None and status not in _STATUSES:
+            raise ValueError(f"status must be one of {_STATUSES}, not {status!r}")
+        now = self._clock()
+        values: dict[str, Any] = {"updated_at": now}
+        if status is not None:
+            values["status"] = status
+            if status == "ended" and ended_at is None:
+                ended_at = now
+        for name, value in (("outcome", outcome), ("turn_count", turn_count), ("ended_at", ended_at),
+                            ("scorecard", scorecard), ("overall_score", overall_score)):
+            if value is not None:
+                values[name] = value
+        with write_transaction(self._engine) as conn:
+            result = conn.execute(update(sessions).where(sessions.c.id == session_id).values(**values))
+            if result.rowcount == 0:
+                raise SessionNotFoundError(session_id)
+
+    def delete_session(self, session_id: str) -> bool:
+        """Delete the session and its turns; False when it did not exist.
+
+        Coaching notes that pointed at it keep their text (their ``session_id`` becomes NULL).
+        """
+        with write_transaction(self._engine) as conn:
+            conn.execute(delete(turns).where(turns.c.session_id == session_id))
+            result = conn.execute(delete(sessions).where(sessions.c.id == session_id))
+            return cast(int, result.rowcount) > 0
