@@ -181,6 +181,39 @@ def validate(path: Annotated[Path | None, typer.Argument(help="A content folder 
 
 
 @app.command()
+def selfplay(
+    scenario: Annotated[str | None, typer.Option(
+        "--scenario", "-s", help="Scenario id; omit it to check every scenario with both reps.")] = None,
+    rep: Annotated[str, typer.Option(help="strong | weak")] = "strong",
+    difficulty: Annotated[str, typer.Option(help="easy | medium | hard")] = "medium",
+    persona: Annotated[str | None, typer.Option(help="Persona id (default: the scenario's).")] = None,
+) -> None:
+    """Play a whole call with a scripted rep (no LLM) and print what happened and the outcome."""
+    from simulator.content.loader import load_library
+    from simulator.engine.selfplay_report import matrix, matrix_lines, report_lines, run_selfplay
+
+    if rep not in ("strong", "weak"):
+        raise _fail(f"--rep must be strong or weak (got {rep!r})")
+    if difficulty not in ("easy", "medium", "hard"):
+        raise _fail(f"--difficulty must be easy, medium or hard (got {difficulty!r})")
+    settings = load_settings()
+    try:
+        library = load_library([settings.content_dir] if settings.content_dir else [])
+        if scenario is None:
+            runs = matrix(library)
+            lines = matrix_lines(runs)
+            print("\n".join(lines))
+            if any(line.endswith("FAIL") for line in lines):
+                raise typer.Exit(1)
+            return
+        run = run_selfplay(scenario, rep, difficulty, persona_id=persona,  # type: ignore[arg-type]
+                           library=library)
+    except SparringError as exc:
+        raise _fail(str(exc)) from None
+    print("\n".join(report_lines(run, library)))
+
+
+@app.command()
 def schemas(out: Annotated[Path | None, typer.Option(help="Folder to write into (default: the built-in content).")] = None) -> None:
     """Write the JSON Schema files that editors use to validate persona and scenario YAML."""
     from simulator.content.schemas import write_schemas
@@ -198,6 +231,80 @@ def serve(
     from simulator.web.app import launch
 
     launch(host=host, port=port)
+
+
+# ---------------------------------------------------------------------------- accounts (web app)
+
+user_app = typer.Typer(no_args_is_help=True,
+                       help="Accounts for the web app: add users, reset passwords, list them.")
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name: lower-case letters, digits, . _ -")],
+    role: Annotated[str, typer.Option(help="rep | manager | admin")] = "rep",
+    team: Annotated[str | None,
+                    typer.Option(help="Team name (created if missing); managers manage it.")] = None,
+    cohort: Annotated[str | None, typer.Option(help="Onboarding cohort name (created if missing).")] = None,
+    name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
+    password_stdin: Annotated[bool,
+                              typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+) -> None:
+    """Create a web-app account. Without --password-stdin a one-time password is printed."""
+    from simulator.services.user_admin import add_user, open_admin
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    try:
+        with open_admin(load_settings()) as admin:
+            user, otp = add_user(admin, username, role=role, team=team, cohort=cohort, display_name=name,
+                                 password=password)
+    except SparringError as exc:
+        raise _fail(str(exc)) from None
+    where = "".join(f", {k} {v!r}" for k, v in (("team", team), ("cohort", cohort)) if v)
+    console.print(f"created {user.username} ({user.role}{where})")
+    if otp:
+        console.print(f"one-time password: [bold]{otp}[/] (they choose their own at the first sign-in)")
+
+
+@user_app.command("reset-password")
+def user_reset_password(username: Annotated[str, typer.Argument(help="The account's username.")]) -> None:
+    """Give an account a new one-time password (e.g. a forgotten admin password)."""
+    from simulator.services.user_admin import open_admin
+
+    try:
+        with open_admin(load_settings()) as admin:
+            otp = admin.accounts.reset_password(None, username)
+    except SparringError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"one-time password for {username.strip().lower()}: [bold]{otp}[/]")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List the accounts: username, role, display name, state."""
+    from simulator.services.user_admin import open_admin
+
+    with open_admin(load_settings()) as admin:
+        rows = admin.accounts.list_users(None)
+    if not rows:
+        console.print("No accounts yet. Start the web app (python app.py) or run `sparring user add NAME`.")
+        return
+    table = Table("username", "role", "name", "state")
+    for u in rows:
+        table.add_row(u.username, u.role, u.display_name, "disabled" if u.disabled else "active")
+    console.print(table)
+    if not any(u.role == "admin" for u in rows):
+        console.print("[yellow]No admin account: create one with `sparring user add NAME --role admin`.[/]")
+
+
+def _mount_optional_commands() -> None:
+    from grading.cli import grade
+
+    app.command("grade", help="Grade a practice session id, a JSON transcript or a 'Speaker: text' file.")(grade)
+
+
+_mount_optional_commands()
 
 
 def main() -> None:

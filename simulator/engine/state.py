@@ -7,7 +7,7 @@ and state change is recorded in the transcript (:class:`TurnRecord`) for the gra
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from simulator.engine.understand import RepAnalysis
 from simulator.llm.base import ChatMessage
@@ -118,6 +118,8 @@ class TurnRecord(TypedDict):
     """Buyer lines: the LLM's rejected wording, kept for inspection."""
     at: float
     """Seconds since the epoch (from the injected clock)."""
+    speech_s: NotRequired[float]
+    """Voice sessions: seconds the speaker spoke in this turn (for talk ratio and monologue time)."""
 
 
 class Outcome(TypedDict):

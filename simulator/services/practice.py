@@ -83,6 +83,8 @@ class PracticeService:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self.on_session_end = on_session_end
+        self.durability: Any = "sync"
+        """LangGraph durability: 'sync' writes each step's checkpoint before the next step runs."""
 
     # ------------------------------------------------------------------ setup
 
@@ -152,8 +154,7 @@ class PracticeService:
         text = self.validate_message(text)
         record = self._owned(session_id, user_id)
         with self._session_lock(session_id):
-            yield from self._finish_pending(record)
-            if not self._waiting_for_rep(record):
+            if not (yield from self._ready_for_rep(record)):
                 raise SessionStateError(f"session {session_id} has ended; start a new one to practise again")
             yield from self._run(record, Command(resume={"text": text}))
 
@@ -161,16 +162,16 @@ class PracticeService:
         """The rep ends the call: the outcome is judged and the session closed."""
         record = self._owned(session_id, user_id)
         with self._session_lock(session_id):
-            yield from self._finish_pending(record)
-            if self._waiting_for_rep(record):
+            if (yield from self._ready_for_rep(record)):
                 yield from self._run(record, Command(resume={"end": True}))
 
     def resume(self, session_id: str, *, user_id: str | None = None) -> Iterator[Event]:
         """Finish whatever a crashed process left half-done (e.g. the buyer's line) and re-sync the store."""
         record = self._owned(session_id, user_id)
         with self._session_lock(session_id):
-            yield from self._finish_pending(record)
-            self._sync(record)
+            yield from self._ready_for_rep(record)
+            values = self._values(record.id)
+            self._sync(record, values, values.get("transcript", []))
 
     def get(self, session_id: str, *, user_id: str | None = None) -> SessionView:
         """The session's transcript, buyer state and outcome."""
@@ -243,37 +244,53 @@ class PracticeService:
         snapshot = self._graph.get_state(self._config(record.id))  # type: ignore[arg-type]
         return tuple(snapshot.next) == ("rep_turn",)
 
-    def _finish_pending(self, record: SessionRecord) -> Iterator[Event]:
+    def _ready_for_rep(self, record: SessionRecord) -> Iterator[Event]:
+        """Finish a buyer reply a crashed process left half-done; return whether the rep may speak.
+
+        A generator that returns a value: use ``ready = yield from self._ready_for_rep(record)``.
+        """
         snapshot = self._graph.get_state(self._config(record.id))  # type: ignore[arg-type]
-        if snapshot.next and tuple(snapshot.next) != ("rep_turn",):
+        nxt = tuple(snapshot.next)
+        if nxt and nxt != ("rep_turn",):
             yield {"type": "warning", "text": "Finishing the buyer's last reply, which was interrupted."}
-            yield from self._run(record, None)
+            values = yield from self._run(record, None)
+            return bool(values) and values.get("outcome") is None
+        return nxt == ("rep_turn",)
 
     def _run(self, record: SessionRecord, graph_input: Any) -> Iterator[Event]:
+        """Stream one graph run; store the turns it produced. Returns the final state values."""
         config = self._config(record.id)
         ctx = self._context(record)
+        values: dict[str, Any] = {}
+        new_turns: list[TurnRecord] = []
         try:
             for mode, chunk in self._graph.stream(graph_input, config, context=ctx,  # type: ignore[arg-type]
-                                                  stream_mode=["custom", "updates"], durability="sync"):
-                if mode == "custom":
-                    yield chunk
+                                                  stream_mode=["custom", "values"], durability=self.durability):
+                if mode == "values":
+                    values = chunk
+                    continue
+                if chunk["type"] == "turn":
+                    new_turns.append(chunk["record"])
+                yield chunk
         finally:
-            self._sync(record)
+            if values:
+                self._sync(record, values, new_turns)
+        return values
 
-    def _sync(self, record: SessionRecord) -> None:
-        """Copy new turns and the outcome from the checkpoint into the store (idempotent)."""
-        values = self._values(record.id)
+    def _sync(self, record: SessionRecord, values: dict[str, Any], new_turns: list[TurnRecord]) -> None:
+        """Store new turns and, once the call is over, the outcome (and the grader's scorecard)."""
         transcript: list[TurnRecord] = values.get("transcript", [])
-        self.store.append_turns(record.id, transcript)
+        if new_turns:
+            self.store.append_turns(record.id, new_turns)
         outcome = values.get("outcome")
-        current = self.store.get_session(record.id)
-        if outcome is not None and current is not None and current.status != "ended":
-            self.store.update_session(record.id, status="ended", outcome=outcome, turn_count=len(transcript))
-            if self.on_session_end is not None:
-                ended = self.store.get_session(record.id) or current
-                card = self.on_session_end(ended, transcript)
-                if card is not None:
-                    self.store.update_session(record.id, scorecard=card,
-                                              overall_score=float(card.get("overall", 0.0)))
-        elif current is not None and current.turn_count != len(transcript):
+        if outcome is None:
             self.store.update_session(record.id, turn_count=len(transcript))
+            return
+        current = self.store.get_session(record.id)
+        if current is None or current.status == "ended":
+            return
+        self.store.update_session(record.id, status="ended", outcome=outcome, turn_count=len(transcript))
+        if self.on_session_end is not None:
+            card = self.on_session_end(self.store.get_session(record.id) or current, transcript)
+            if card is not None:
+                self.store.update_session(record.id, scorecard=card, overall_score=float(card.get("overall", 0.0)))

@@ -1,0 +1,251 @@
+"""Checks for how the rep talks and listens: discovery, listening, value, rapport.
+
+Each check's text and thresholds live in rubric.yaml; see :mod:`grading.checks` for the contract.
+"""
+
+from __future__ import annotations
+
+from grading import signals
+from grading.checks import CheckOutcome, Params, register_check, too_short, turns_text
+from grading.metrics import CallNumbers
+from grading.view import CallView, statement_text
+from simulator.engine.understand import content_words, words_of
+
+# --- discovery_questioning ------------------------------------------------------------------
+
+
+@register_check("discovery_questioning", "question_volume")
+def _question_volume(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    asked = tuple(q for q in view.rep_pos if view.analyses[q]["questions"])
+    return CheckOutcome(
+        n.questions >= p["min"], f"asked {n.questions} question(s) ({turns_text(view, asked)})", asked[:2]
+    )
+
+
+@register_check("discovery_questioning", "open_share")
+def _open_share(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    a = view.analyses
+    opened = tuple(q for q in view.rep_pos if a[q]["open_questions"])
+    closed = tuple(q for q in view.rep_pos if a[q]["closed_questions"] and not a[q]["open_questions"])
+    ok = n.questions > 0 and n.open_share >= p["min"]
+    return CheckOutcome(
+        ok, f"{n.open_questions} of {n.questions} questions open ({n.open_share:g}%)", opened[:2], closed[:2]
+    )
+
+
+@register_check("discovery_questioning", "topic_breadth")
+def _topic_breadth(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    first: dict[str, int] = {}
+    for q in view.rep_pos:
+        for topic in view.analyses[q]["open_topics"]:
+            first.setdefault(topic, q)
+    listing = ", ".join(first) or "none"
+    return CheckOutcome(
+        len(first) >= p["min"],
+        f"{len(first)} topic(s) with open questions: {listing}",
+        tuple(dict.fromkeys(first.values()))[:2],
+    )
+
+
+@register_check("discovery_questioning", "uncovers")
+def _uncovers(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    if n.facts_revealed is not None:
+        need = (
+            view.scenario.success.min_facts if view.scenario and view.scenario.success.min_facts else p["min"]
+        )
+        reveals = [pos for pos, m in view.moves if m["kind"] == "reveal_fact"]
+        before = tuple(max((r for r in view.rep_pos if r < pos), default=-1) for pos in reveals)
+        got = len(n.facts_revealed)
+        return CheckOutcome(
+            got >= need,
+            f"uncovered {got} of {n.facts_total} hidden facts (needs {need:g})",
+            tuple(b for b in before if b >= 0)[:2],
+        )
+    deep = tuple(q for q in view.rep_pos if {"impact", "goals"} & set(view.analyses[q]["open_topics"]))
+    return CheckOutcome(bool(deep), f"open questions on impact or goals: {turns_text(view, deep)}", deep[:2])
+
+
+# --- active_listening -----------------------------------------------------------------------
+
+
+@register_check("active_listening", "reflects")
+def _reflects(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    found = tuple(n.reflect_pos)
+    return CheckOutcome(
+        len(found) >= p["min"], f"reflected the buyer's words in {turns_text(view, found)}", found[:2]
+    )
+
+
+@register_check("active_listening", "talk_share")
+def _talk_share(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    short = too_short(n)
+    if short:
+        return short
+    against = (n.longest_pos,) if n.longest_pos is not None and n.talk_ratio > p["max"] else ()
+    return CheckOutcome(
+        n.talk_ratio <= p["max"], f"rep spoke {n.talk_ratio:g}% of the {n.talk_basis}", (), against
+    )
+
+
+@register_check("active_listening", "no_monologue")
+def _no_monologue(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    short = too_short(n)
+    if short:
+        return short
+    long_turns = tuple(q for q in view.rep_pos if view.analyses[q]["words"] > p["max"])
+    detail = f"longest rep turn {n.longest_words} words (~{n.longest_seconds:g} s)"
+    return CheckOutcome(not long_turns, detail, (), long_turns[:2])
+
+
+@register_check("active_listening", "follow_up")
+def _follow_up(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    found = tuple(
+        q
+        for q in view.rep_pos
+        if view.analyses[q]["questions"]
+        and q in view.prev_buyer
+        and view.content(q) & view.content(view.prev_buyer[q])
+    )
+    return CheckOutcome(
+        len(found) >= p["min"],
+        f"{len(found)} question turn(s) reuse the buyer's last words ({turns_text(view, found)})",
+        found[:2],
+    )
+
+
+# --- value_articulation ---------------------------------------------------------------------
+
+
+@register_check("value_articulation", "tailored")
+def _tailored(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    heard: set[str] = set()
+    product = view.scenario.product.name if view.scenario else None
+    fact_seen = False
+    found: list[int] = []
+    moves = dict(view.moves)
+    for pos, turn in enumerate(view.turns):
+        if turn["speaker"] != "rep":
+            heard |= view.content(pos)
+            fact_seen = fact_seen or (pos in moves and moves[pos]["kind"] == "reveal_fact")
+            continue
+        statement = statement_text(turn["text"])
+        if len(words_of(statement.lower())) < 8 or not signals.has_value_cue(statement, product):
+            continue
+        if len(content_words(statement) & heard) >= 2 or (fact_seen and view.analyses[pos]["value_points"]):
+            found.append(pos)
+    return CheckOutcome(
+        bool(found), f"value tied to the buyer's situation in {turns_text(view, found)}", tuple(found[:2])
+    )
+
+
+@register_check("value_articulation", "specific")
+def _specific(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    proofs = [content_words(pp) for pp in view.scenario.product.proof_points] if view.scenario else []
+    found: list[int] = []
+    heard = ""
+    for q, turn in enumerate(view.turns):
+        if turn["speaker"] != "rep":
+            heard += " " + turn["text"]
+            continue
+        statement = statement_text(turn["text"])
+        if len(words_of(statement.lower())) < 8:
+            continue
+        discounts = " ".join(f"{d:g}" for d in view.analyses[q]["discount_pcts"])
+        if signals.has_proof(statement, f"{heard} {discounts}") or any(
+            len(pw & content_words(statement)) >= 3 for pw in proofs
+        ):
+            found.append(q)
+    return CheckOutcome(
+        bool(found), f"concrete numbers or proof in {turns_text(view, found)}", tuple(found[:2])
+    )
+
+
+@register_check("value_articulation", "earned_pitch")
+def _earned_pitch(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    short = too_short(n)
+    if short:
+        return short
+    pitches = [q for q in view.rep_pos if view.analyses[q]["is_pitch"]]
+    if not pitches:
+        return CheckOutcome(True, "no pitch turn")
+    asked = sum(view.analyses[q]["questions"] for q in view.rep_pos if q < pitches[0])
+    return CheckOutcome(
+        asked >= p["min"],
+        f"first pitch at turn {view.number(pitches[0])} after {asked} question(s)",
+        (),
+        (pitches[0],),
+    )
+
+
+@register_check("value_articulation", "few_pitches")
+def _few_pitches(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    short = too_short(n)
+    if short:
+        return short
+    pitches = tuple(q for q in view.rep_pos if view.analyses[q]["is_pitch"])
+    return CheckOutcome(
+        len(pitches) <= p["max"],
+        f"{len(pitches)} pitch turn(s) ({turns_text(view, pitches)})",
+        (),
+        pitches[:2] if len(pitches) > p["max"] else (),
+    )
+
+
+# --- rapport_communication ------------------------------------------------------------------
+
+
+@register_check("rapport_communication", "warm_open")
+def _warm_open(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    first = view.rep_pos[0] if view.rep_pos else None
+    ok = first is not None and view.analyses[first]["greeting"]
+    return CheckOutcome(
+        ok,
+        "greeting in the first turn" if ok else "no greeting in the first turn",
+        (first,) if ok and first is not None else (),
+        () if ok or first is None else (first,),
+    )
+
+
+@register_check("rapport_communication", "low_fillers")
+def _low_fillers(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    short = too_short(n)
+    if short:
+        return short
+    heavy = tuple(q for q in view.rep_pos if view.analyses[q]["fillers"] >= 2)
+    return CheckOutcome(
+        n.filler_rate <= p["max"], f"{n.fillers} filler(s), {n.filler_rate:g} per 100 words", (), heavy[:2]
+    )
+
+
+@register_check("rapport_communication", "concise")
+def _concise(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    short = too_short(n)
+    if short:
+        return short
+    ok = n.avg_turn_words <= p["max"]
+    return CheckOutcome(
+        ok,
+        f"average rep turn {n.avg_turn_words:g} words",
+        (),
+        () if ok or n.longest_pos is None else (n.longest_pos,),
+    )
+
+
+@register_check("rapport_communication", "engaged")
+def _engaged(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    short = too_short(n)
+    if short:
+        return short
+    if view.session:
+        impatient = [pos for pos, m in view.moves if m["kind"] == "impatient"]
+        hung_up = bool(view.final_state and view.final_state.get("end_reason") == "patience")
+        before = tuple(max((r for r in view.rep_pos if r < pos), default=-1) for pos in impatient)
+        ok = not impatient and not hung_up
+        detail = (
+            "the buyer stayed patient"
+            if ok
+            else f"the buyer grew impatient {len(impatient)} time(s)" + (" and hung up" if hung_up else "")
+        )
+        return CheckOutcome(ok, detail, (), tuple(b for b in before if b >= 0)[:2])
+    thanks = tuple(q for q in view.rep_pos[1:] if view.analyses[q]["thanks_or_goodbye"])
+    return CheckOutcome(bool(thanks), f"thanked the buyer in {turns_text(view, thanks)}", thanks[:1])

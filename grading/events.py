@@ -1,0 +1,222 @@
+"""What happened in the call: objections and how each was handled, the next step, the negotiation.
+
+In a practice session these come from the buyer's recorded moves and final state (the director's
+decisions). In a real call they come from phrases in the buyer's lines (:mod:`grading.signals`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from grading import signals
+from grading.view import CallView, statement_text
+from simulator.engine.understand import words_of
+
+
+@dataclass
+class Episode:
+    """One objection and the rep's replies until the next objection."""
+
+    buyer_pos: int
+    objection: str
+    """The objection id (session) or detected type (real call)."""
+    replies: list[int] = field(default_factory=list)
+    acknowledged: int | None = None
+    """Position of the rep line that acknowledged it (or -1 when only the director's flag says so)."""
+    explored: int | None = None
+    responded: int | None = None
+    confirmed: int | None = None
+    resolved: bool = False
+
+
+@dataclass
+class NextStep:
+    proposed: int | None = None
+    timed: int | None = None
+    time: str | None = None
+    agreed: bool = False
+    agreed_pos: int | None = None
+
+
+@dataclass
+class Negotiation:
+    list_price: float | None = None
+    list_basis: str = "none"
+    """'scenario' (the product's list price) or 'first rep price' (a real call)."""
+    rep_prices: list[tuple[int, float]] = field(default_factory=list)
+    final_price: float | None = None
+    deal: bool = False
+    deal_price: float | None = None
+    buyer_target: float | None = None
+    buyer_walk_away: float | None = None
+    concessions: list[tuple[int | None, bool]] = field(default_factory=list)
+    """(rep position or None, traded) for every concession given."""
+    min_fraction: float | None = None
+
+    @property
+    def engaged(self) -> bool:
+        """The rep named a price, or (practice session) conceded or closed."""
+        return bool(self.rep_prices or (self.list_basis == "scenario" and (self.concessions or self.deal)))
+
+
+def _first(positions: list[int], test: Callable[[int], bool]) -> int | None:
+    for pos in positions:
+        if test(pos):
+            return pos
+    return None
+
+
+def _answers(view: CallView, pos: int, min_words: int) -> bool:
+    return len(words_of(statement_text(view.text(pos)))) >= min_words
+
+
+def objection_episodes(view: CallView, min_words: int = 12) -> list[Episode]:
+    """Every objection the buyer raised, with the rep's handling of it."""
+    episodes: list[Episode] = []
+    if view.session:
+        # A buyer line can resolve one objection and raise the next: read raises from the state.
+        raised: list[str] = []
+        for pos, turn in enumerate(view.turns):
+            state, move = turn.get("state"), turn.get("move")
+            now = list(state.get("objections_raised", [])) if state else []
+            if not state and move and move["kind"] == "raise_objection":
+                now = [*raised, move.get("objection_id") or "objection"]
+            for oid in now:
+                if oid not in raised:
+                    raised.append(oid)
+                    episodes.append(Episode(pos, oid))
+    else:
+        for pos, turn in enumerate(view.turns):
+            if turn["speaker"] != "rep":
+                kind = signals.objection_type(view.lows[pos])
+                if kind and not (
+                    episodes and episodes[-1].objection == kind and episodes[-1].confirmed is None
+                ):
+                    episodes.append(Episode(pos, kind))
+    starts = [e.buyer_pos for e in episodes] + [len(view.turns)]
+    state = view.final_state
+    a = view.analyses
+    for ep, end in zip(episodes, starts[1:], strict=True):
+        ep.replies = [p for p in view.rep_pos if ep.buyer_pos < p < end]
+        ep.acknowledged = _first(
+            ep.replies, lambda p: a[p]["acknowledges"] or signals.acknowledges(view.lows[p])
+        )
+        ep.explored = _first(ep.replies, lambda p: a[p]["explores"])
+        explored_at = ep.explored
+        ep.responded = (
+            None
+            if explored_at is None
+            else _first([p for p in ep.replies if p > explored_at], lambda p: _answers(view, p, min_words))
+        )
+        ep.confirmed = _first(ep.replies, lambda p: signals.confirms(view.lows[p]))
+        if state is not None:
+            progress = state.get("objection_progress", {}).get(ep.objection)
+            if progress is not None:
+                ep.acknowledged = ep.acknowledged if progress["acknowledged"] else None
+                ep.explored = ep.explored if progress["explored"] else None
+                ep.responded = _resolving_reply(view, ep) if progress["responded"] else None
+                if progress["acknowledged"] and ep.acknowledged is None:
+                    ep.acknowledged = -1
+                if progress["explored"] and ep.explored is None:
+                    ep.explored = -1
+            ep.resolved = ep.objection in state.get("objections_resolved", [])
+        else:
+            after = [p for p in range(ep.buyer_pos + 1, end) if view.turns[p]["speaker"] != "rep"]
+            buyer_ok = (
+                bool(after)
+                and signals.agrees(view.lows[after[-1]])
+                and not signals.objection_type(view.lows[after[-1]])
+            )
+            ep.resolved = ep.confirmed is not None or buyer_ok
+    return episodes
+
+
+def _resolving_reply(view: CallView, ep: Episode) -> int:
+    """The rep line just before the buyer's 'resolved' move, else the last reply, else -1."""
+    for pos, move in view.moves:
+        if move["kind"] == "resolve_objection" and move.get("objection_id") == ep.objection:
+            before = [p for p in ep.replies if p < pos]
+            if before:
+                return before[-1]
+    return ep.replies[-1] if ep.replies else -1
+
+
+def next_step(view: CallView) -> NextStep:
+    """Whether a next step was proposed, with a time, and agreed."""
+    a = view.analyses
+    out = NextStep()
+    out.proposed = _first(view.rep_pos, lambda p: a[p]["next_step"] or signals.asks_for_meeting(view.lows[p]))
+    out.timed = _first(view.rep_pos, lambda p: bool(a[p]["next_step_time"]))
+    out.time = a[out.timed]["next_step_time"] if out.timed is not None else None
+    if out.timed is None and out.proposed is not None:
+        # 'Would a demo help?' then 'Would Thursday at 3pm work?': the time can follow in a later turn.
+        later = [p for p in view.rep_pos if p >= out.proposed][:3]
+        out.timed = _first(later, lambda p: signals.time_question(view.text(p)) is not None)
+        out.time = signals.time_question(view.text(out.timed)) if out.timed is not None else None
+    if view.session:
+        agreed = [pos for pos, move in view.moves if move["kind"] == "agree_next_step"]
+        state_time = view.final_state.get("next_step") if view.final_state else None
+        if agreed or state_time:
+            out.agreed = True
+            out.agreed_pos = agreed[0] if agreed else None
+            out.time = state_time or out.time
+        return out
+    asked = [p for p in (out.proposed, out.timed) if p is not None]
+    for pos in sorted(set(asked), reverse=True):
+        reply = pos + 1
+        if (
+            reply < len(view.turns)
+            and view.turns[reply]["speaker"] != "rep"
+            and signals.agrees(view.lows[reply])
+        ):
+            out.agreed, out.agreed_pos = True, reply
+            break
+    return out
+
+
+def negotiation(view: CallView) -> Negotiation:
+    """Prices, concessions and the deal."""
+    out = Negotiation()
+    a = view.analyses
+    state = view.final_state
+    scenario = view.scenario
+    if scenario is not None:
+        out.list_price, out.list_basis = scenario.product.list_price, "scenario"
+        out.min_fraction = scenario.success.min_price_fraction
+    # With a list price, amounts far from it ('$400,000 of downtime avoided') are not offers.
+    low, high = (0.3 * out.list_price, 2 * out.list_price) if out.list_price else (0.0, float("inf"))
+    out.rep_prices = [
+        (p, price) for p in view.rep_pos for price in [x for x in a[p]["prices"] if low <= x <= high][:1]
+    ]
+    if view.session and state is not None:
+        out.list_price = state.get("list_price") or out.list_price
+        out.deal_price = state.get("deal_price")
+        out.deal = out.deal_price is not None
+        out.final_price = out.deal_price or state.get("rep_price")
+        out.buyer_walk_away = state.get("buyer_ceiling")
+        by_text = {view.text(p): p for p in reversed(view.rep_pos)}
+        out.concessions = [
+            (by_text.get(c["rep_line"]), bool(c["traded"])) for c in state.get("concessions", [])
+        ]
+        profile = view.persona.negotiation if view.persona is not None else None
+        if profile is not None and out.list_price:
+            out.buyer_target = round(profile.target * out.list_price, 2)
+            if out.buyer_walk_away is None:
+                out.buyer_walk_away = round(profile.walk_away * out.list_price, 2)
+        return out
+    if out.list_price is None and out.rep_prices:
+        out.list_price, out.list_basis = out.rep_prices[0][1], "first rep price"
+    start = next((p for p in range(len(view.turns)) if signals.price_talk(view.lows[p])), len(view.turns))
+    lowered: set[int] = set()  # a real call has no list price: a lower price than before is a concession
+    for (_, before), (pos, price) in zip(out.rep_prices, out.rep_prices[1:], strict=False):
+        if price < before:
+            lowered.add(pos)
+    out.concessions = [(p, a[p]["asks_in_return"]) for p in view.rep_pos
+                       if p >= start and (a[p]["concession"] or p in lowered)]
+    if out.rep_prices:
+        last_pos, out.final_price = out.rep_prices[-1]
+        later = [p for p in range(last_pos + 1, len(view.turns)) if view.turns[p]["speaker"] != "rep"]
+        if later and signals.accepts_deal(view.lows[later[0]]):
+            out.deal, out.deal_price = True, out.final_price
+    return out

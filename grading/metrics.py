@@ -1,0 +1,263 @@
+"""Conversation metrics computed in code, each beside its published benchmark where one exists.
+
+:func:`compute_numbers` is the fast part (plain numbers, used by the checks); :func:`metric_entries`
+turns them into scorecard entries with units, benchmarks and sources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from grading import events
+from grading.scorecard import Metric, MetricValue
+from grading.view import WORDS_PER_MINUTE, CallView, speech_seconds
+
+GONG_TALK = "Gong Labs, 25,537 calls (2016; updated Mar 2025)"
+GONG_QUESTIONS = "Gong Labs, 519,000 discovery calls"
+GONG_MONOLOGUE = "Gong Labs, 121,828 meetings"
+GONG_RATE = "secondary source citing Gong"
+
+
+@dataclass
+class CallNumbers:
+    """Plain numbers about the call (no formatting)."""
+
+    rep_turns: int = 0
+    rep_words: int = 0
+    buyer_words: int = 0
+    talk_ratio: float = 0.0
+    talk_basis: str = "words"
+    questions: int = 0
+    open_questions: int = 0
+    open_share: float = 0.0
+    question_thirds: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    longest_pos: int | None = None
+    longest_words: int = 0
+    longest_seconds: float = 0.0
+    seconds_measured: bool = False
+    speaking_rate: float | None = None
+    avg_turn_words: float = 0.0
+    fillers: int = 0
+    filler_rate: float = 0.0
+    reflect_pos: list[int] = field(default_factory=list)
+    facts_total: int | None = None
+    facts_revealed: list[str] | None = None
+    episodes: list[events.Episode] = field(default_factory=list)
+    next_step: events.NextStep = field(default_factory=events.NextStep)
+    negotiation: events.Negotiation = field(default_factory=events.Negotiation)
+
+
+def _pct(part: float, whole: float) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def compute_numbers(view: CallView, *, min_answer_words: int = 12) -> CallNumbers:
+    """Every metric's raw value. Pure function of the view."""
+    n = CallNumbers()
+    a = view.analyses
+    n.rep_turns = len(view.rep_pos)
+    rep_set = set(view.rep_pos)
+    n.rep_words = sum(a[p]["words"] for p in view.rep_pos)
+    n.buyer_words = sum(w for p, w in enumerate(view.words) if p not in rep_set)
+    timings = [speech_seconds(t) for t in view.turns]
+    if timings and all(t is not None for t in timings):
+        rep_s = sum(t or 0.0 for p, t in enumerate(timings) if p in rep_set)
+        n.talk_ratio, n.talk_basis = _pct(rep_s, sum(t or 0.0 for t in timings)), "seconds"
+        n.seconds_measured = True
+        n.speaking_rate = round(n.rep_words / rep_s * 60, 1) if rep_s else None
+    else:
+        n.talk_ratio = _pct(n.rep_words, n.rep_words + n.buyer_words)
+    n.questions = sum(a[p]["questions"] for p in view.rep_pos)
+    n.open_questions = sum(a[p]["open_questions"] for p in view.rep_pos)
+    n.open_share = _pct(n.open_questions, n.questions)
+    thirds = [0, 0, 0]
+    for p in view.rep_pos:
+        thirds[view.third(p)] += a[p]["questions"]
+    n.question_thirds = [_pct(t, n.questions) for t in thirds]
+    if view.rep_pos:
+        n.longest_pos = max(view.rep_pos, key=lambda p: (a[p]["words"], -p))
+        n.longest_words = a[n.longest_pos]["words"]
+        measured = timings[n.longest_pos] if n.seconds_measured else None
+        n.longest_seconds = round(
+            measured if measured is not None else n.longest_words * 60 / WORDS_PER_MINUTE, 1
+        )
+        n.avg_turn_words = round(n.rep_words / n.rep_turns, 1)
+    n.fillers = sum(a[p]["fillers"] for p in view.rep_pos)
+    n.filler_rate = round(100.0 * n.fillers / n.rep_words, 2) if n.rep_words else 0.0
+    n.reflect_pos = [p for p in view.rep_pos if a[p]["paraphrases"]]
+    if view.session and view.persona is not None:
+        n.facts_total = len(view.persona.hidden_facts)
+        n.facts_revealed = list(view.final_state.get("facts_revealed", [])) if view.final_state else []
+    n.episodes = events.objection_episodes(view, min_answer_words)
+    n.next_step = events.next_step(view)
+    n.negotiation = events.negotiation(view)
+    return n
+
+
+def _m(
+    mid: str,
+    name: str,
+    value: MetricValue,
+    unit: str,
+    benchmark: str | None = None,
+    source: str | None = None,
+    applicable: bool = True,
+    note: str = "",
+) -> Metric:
+    # Built from typed values in code: skip re-validation (this runs 1,000s of times a second).
+    return Metric.model_construct(
+        id=mid,
+        name=name,
+        value=value,
+        unit=unit,
+        benchmark=benchmark,
+        source=source,
+        applicable=applicable,
+        note=note,
+    )
+
+
+def metric_entries(n: CallNumbers, view: CallView) -> dict[str, Metric]:
+    """The metrics section of the scorecard."""
+    session = view.session
+    neg = n.negotiation
+    list_price = neg.list_price
+    priced = neg.engaged or view.kind == "negotiation"  # price metrics: negotiation drills, or a price named
+    money = view.scenario.product.currency if view.scenario else "currency"
+    out = [
+        _m(
+            "talk_ratio",
+            "Rep talk share",
+            n.talk_ratio,
+            f"% of {n.talk_basis}",
+            "43% (43:57) for top reps; over 65% converts less; average B2B rep 65–75%",
+            GONG_TALK,
+        ),
+        _m(
+            "questions",
+            "Questions asked",
+            n.questions,
+            "questions",
+            "11–14 in a full discovery call (a practice call is shorter)",
+            GONG_QUESTIONS,
+        ),
+        _m(
+            "open_question_share",
+            "Open questions",
+            n.open_share,
+            "% of questions",
+            note=f"{n.open_questions} open of {n.questions}",
+        ),
+        _m(
+            "question_distribution",
+            "Questions per third of the call",
+            n.question_thirds,
+            "% of questions in each third",
+            "top reps spread questions across the call; average reps front-load them",
+            "Gong Labs",
+        ),
+        _m(
+            "longest_monologue_words",
+            "Longest rep turn",
+            n.longest_words,
+            "words",
+            note=f"turn {view.number(n.longest_pos)}" if n.longest_pos is not None else "",
+        ),
+        _m(
+            "longest_monologue_seconds",
+            "Longest rep turn (time)",
+            n.longest_seconds,
+            "seconds",
+            "a company overview over 2 min (120 s) lowers win rates",
+            GONG_MONOLOGUE,
+            note="measured" if n.seconds_measured else f"estimated at {WORDS_PER_MINUTE} words a minute",
+        ),
+        _m(
+            "speaking_rate",
+            "Speaking rate",
+            n.speaking_rate,
+            "words a minute",
+            "~173 wpm normally; ~188 wpm when an objection goes badly",
+            GONG_RATE,
+            applicable=n.speaking_rate is not None,
+            note="" if n.speaking_rate is not None else "needs voice timings",
+        ),
+        _m("avg_turn_words", "Average rep turn", n.avg_turn_words, "words"),
+        _m("filler_rate", "Filler words", n.filler_rate, "per 100 words", note=f"{n.fillers} fillers"),
+        _m("reflections", "Turns reflecting the buyer's words", len(n.reflect_pos), "turns"),
+        _m(
+            "hidden_facts",
+            "Hidden facts uncovered",
+            len(n.facts_revealed or []),
+            "facts",
+            applicable=n.facts_total is not None,
+            note=f"of {n.facts_total}: {', '.join(n.facts_revealed or []) or 'none'}"
+            if n.facts_total is not None
+            else "practice sessions only",
+        ),
+        _m(
+            "objections_raised",
+            "Objections raised",
+            len(n.episodes),
+            "objections",
+            note=", ".join(e.objection for e in n.episodes)
+            + ("" if session else " (detected from the buyer's words)"),
+        ),
+        _m(
+            "objections_resolved",
+            "Objections resolved",
+            sum(e.resolved for e in n.episodes),
+            "objections",
+            applicable=session,
+            note="" if session else "practice sessions only",
+        ),
+        _m(
+            "next_step",
+            "Next step secured",
+            n.next_step.agreed and n.next_step.time is not None,
+            "",
+            note=f"time: {n.next_step.time}" if n.next_step.time else "no time agreed",
+        ),
+        _m(
+            "final_price",
+            "Final price",
+            neg.final_price,
+            money,
+            applicable=priced,
+            note=("deal" if neg.deal else "no deal")
+            + (f"; list {list_price:,.0f} ({neg.list_basis})" if list_price else ""),
+        ),
+        _m(
+            "price_vs_list",
+            "Final price vs list",
+            _pct(neg.final_price, list_price) if neg.final_price and list_price else None,
+            "% of list",
+            f"success: at least {neg.min_fraction:.0%} of list" if neg.min_fraction else None,
+            "scenario success criteria" if neg.min_fraction else None,
+            applicable=priced and bool(neg.final_price and list_price),
+        ),
+        _m(
+            "buyer_target",
+            "Buyer's target price",
+            neg.buyer_target,
+            money,
+            applicable=priced and neg.buyer_target is not None,
+            note="" if session else "practice sessions only",
+        ),
+        _m(
+            "buyer_walk_away",
+            "Buyer's walk-away price",
+            neg.buyer_walk_away,
+            money,
+            applicable=priced and neg.buyer_walk_away is not None,
+            note="" if session else "practice sessions only",
+        ),
+        _m(
+            "concessions",
+            "Concessions given",
+            len(neg.concessions),
+            "concessions",
+            note=f"{sum(t for _, t in neg.concessions)} traded for something in return",
+        ),
+    ]
+    return {m.id: m for m in out}
