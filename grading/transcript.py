@@ -250,6 +250,6 @@ def to_records(parsed: ParsedTranscript) -> list[TurnRecord]:
             at=0.0,
         )
         if line.seconds is not None:
-            record["speech_s"] = line.seconds  # type: ignore[typeddict-unknown-key]
+            record["speech_s"] = line.seconds
         out.append(record)
     return out

@@ -48,7 +48,8 @@ def test_pitching_exhausts_patience_and_ends_the_call() -> None:
 def test_trust_gates_facts() -> None:
     medium = play_rep_lines("saas-discovery-ops", ["How are you thinking about budget for this?"])
     assert "budget-q3" not in medium.buyer["facts_revealed"]
-    assert any("needs trust" in reason for t in medium.transcript if t["move"] for reason in t["move"]["reasons"])
+    reasons = [reason for t in medium.transcript if t["move"] for reason in t["move"]["reasons"]]
+    assert any("needs trust" in reason for reason in reasons)
 
 
 def test_objection_resolves_only_after_acknowledge_explore_respond() -> None:
@@ -84,8 +85,8 @@ def test_negotiation_trading_reaches_target_and_giving_away_does_not() -> None:
         "If you give us a case study, I can do $45,500.",
     ])
     assert strong.buyer["deal_price"] == 45_500 and strong.outcome["success"]
-    weak = play_rep_lines("manufacturing-negotiation-renewal",
-                          ["Hi Dana.", "Our price is $50,000 per year.", "OK, I can do $42,000.", "Fine, $38,000."])
+    weak = play_rep_lines("manufacturing-negotiation-renewal", [
+        "Hi Dana.", "Our price is $50,000 per year.", "OK, I can do $42,000.", "Fine, $38,000."])
     assert weak.buyer["deal_price"] == 38_000 and not weak.outcome["success"]
     assert [c["traded"] for c in weak.buyer["concessions"]] == [False, False]
 
@@ -114,5 +115,58 @@ def test_every_buyer_move_and_state_change_is_recorded() -> None:
     rep_turns = [t for t in r.transcript if t["speaker"] == "rep"]
     assert all(t["move"] and t["state"] and t["move"]["reasons"] for t in buyer_turns)
     assert all(t["analysis"] for t in rep_turns)
-    assert any("fact 'manual-handoffs' revealed" in c for t in buyer_turns for c in t["move"]["state_changes"])  # type: ignore[index]
+    changes = [c for t in buyer_turns for c in t["move"]["state_changes"]]  # type: ignore[index]
+    assert "fact 'manual-handoffs' revealed" in changes
     assert [t["index"] for t in r.transcript] == list(range(len(r.transcript)))
+
+
+def test_a_deeper_fact_waits_for_the_fact_it_builds_on() -> None:
+    impact_first = play_rep_lines("healthcare-discovery-it", [
+        "Hi Nadia, thanks for taking the time today.",
+        "What impact does that have on patient care?",
+        "How are you handling paging today?",
+        "It sounds like clinicians text each other. What impact does that have on response times?",
+    ], difficulty="easy")
+    first = impact_first.transcript[4]["move"]
+    assert first is not None and first["kind"] != "reveal_fact"
+    assert any("builds on 'pagers-and-texting'" in reason for reason in first["reasons"])
+    assert impact_first.buyer["facts_revealed"] == ["pagers-and-texting", "slow-response"]
+
+
+HALF_ANSWER = "That makes sense. You can see the evidence for every number. Would that help?"
+
+
+@pytest.mark.parametrize(("difficulty", "resolved"), [("easy", True), ("medium", False)])
+def test_harder_buyers_want_a_more_specific_answer(difficulty: str, resolved: bool) -> None:
+    lines = ["Hi Marcus, thanks for making the time today.", "Where would you like to start?",
+             "I hear you. What's behind that for you?",
+             "That makes sense. PipeSense reads your CRM and email: no extra fields and no new login.",
+             "I understand. What's behind that for you?", HALF_ANSWER]
+    r = play_rep_lines("saas-objection-vp-sales", lines, difficulty=difficulty)  # type: ignore[arg-type]
+    assert ("trust-ai-forecast" in r.buyer["objections_resolved"]) is resolved
+    if not resolved:
+        last = r.transcript[-1]["move"]
+        assert last is not None and last["kind"] == "push_back"
+        assert "covers 1 of the 2 points" in last["reasons"][-1]
+
+
+def test_hard_objection_drills_raise_an_extra_objection_before_a_next_step() -> None:
+    hard = play_rep_lines("saas-objection-vp-sales", ["Hi Marcus."], difficulty="hard")
+    assert hard.buyer["objections_queue"][-1] == "timing-quarter-end"
+    medium = play_rep_lines("saas-objection-vp-sales", ["Hi Marcus."])
+    assert "timing-quarter-end" not in medium.buyer["objections_queue"]
+
+
+@pytest.mark.parametrize(("difficulty", "anchor"), [("easy", 37_000), ("medium", 35_000), ("hard", 33_000)])
+def test_negotiation_buyer_opens_lower_on_harder_levels(difficulty: str, anchor: float) -> None:
+    r = play_rep_lines("manufacturing-negotiation-renewal", ["Hi Dana.", "The renewal is $50,000 per year."],
+                       difficulty=difficulty)  # type: ignore[arg-type]
+    assert r.buyer["buyer_offer"] == anchor
+
+
+def test_buyer_walks_away_even_when_its_limit_is_not_a_round_number() -> None:
+    hold = "It stays at $14,400: it plans each morning's bake from what actually sold."
+    r = play_rep_lines("retail-negotiation-owner",
+                       ["Hi Rosa.", "The price is $14,400 per year.", *[hold] * 16], difficulty="hard")
+    assert r.buyer["buyer_ceiling"] == 12_528 and r.buyer["buyer_offer"] == 12_500
+    assert r.buyer["end_reason"] == "no_deal" and _moves(r)[-1] == "walk_away"

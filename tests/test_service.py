@@ -119,7 +119,7 @@ def test_bad_input_is_refused_and_nothing_is_lost(service: PracticeService) -> N
     with pytest.raises(InvalidMessageError, match="limit is 2,000"):
         list(service.send(sid, "x" * 2001))
     assert len(service.get(sid).transcript) == 1
-    with pytest.raises(UnknownIdError, match="valid scenario ids: logistics-objection-price"):
+    with pytest.raises(UnknownIdError, match="valid scenario ids: .*logistics-objection-price"):
         list(service.start("nope"))
     with pytest.raises(UnknownIdError, match="valid persona"):
         list(service.start("saas-discovery-ops", persona_id="nobody"))

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.engine.understand import AnalysisContext, FactProbe, analyse, classify_question, find_time_phrase
+from simulator.engine.understand import (
+    AnalysisContext,
+    FactProbe,
+    analyse,
+    classify_question,
+    find_time_phrase,
+)
 
 
 @pytest.mark.parametrize(
@@ -26,7 +32,8 @@ def test_question_kind(question: str, kind: str) -> None:
 
 
 def test_open_question_probes_fact_topics() -> None:
-    ctx = AnalysisContext(facts=(FactProbe("budget", ("budget",)), FactProbe("process", ("decision_process",))))
+    ctx = AnalysisContext(facts=(FactProbe("budget", ("budget",)),
+                                 FactProbe("process", ("decision_process",))))
     a = analyse("How are you thinking about budget for this?", ctx)
     assert a["question_kind"] == "open"
     assert a["facts_probed_open"] == ["budget"]
@@ -36,8 +43,8 @@ def test_open_question_probes_fact_topics() -> None:
 
 
 def test_pitch_and_monologue() -> None:
-    pitch = ("Our platform is the industry-leading solution for order exceptions. We help companies like yours "
-             "save money with seamless integrations and robust analytics across every team.")
+    pitch = ("Our platform is the industry-leading solution for order exceptions. We help companies like "
+             "yours save money with seamless integrations and robust analytics across every team.")
     a = analyse(pitch)
     assert a["is_pitch"] and not a["is_monologue"]
     long = " ".join(["We integrate with everything and our customers love it."] * 10)
@@ -77,6 +84,15 @@ def test_paraphrase_of_buyer_words() -> None:
 
 def test_analysis_is_deterministic_and_explained() -> None:
     text = "I understand. If you commit to two years, could we do $45,000? What matters most to you?"
-    first, second = analyse(text, AnalysisContext(list_price=50_000)), analyse(text, AnalysisContext(list_price=50_000))
+    ctx = AnalysisContext(list_price=50_000)
+    first, second = analyse(text, ctx), analyse(text, ctx)
     assert first == second
     assert any("open question" in r for r in first["reasons"])
+
+
+def test_amounts_far_from_the_list_price_are_not_offers() -> None:
+    ctx = AnalysisContext(list_price=50_000)
+    proof = analyse("Northwind avoided $400,000 of downtime, so the renewal stays at $50,000.", ctx)
+    assert proof["prices"] == [50_000] and not proof["concession"]
+    assert analyse("That's about $4,000 a month.", ctx)["prices"] == []
+    assert analyse("That's about $4,000 a month.")["prices"] == [4_000]  # no list price: every amount counts

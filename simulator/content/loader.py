@@ -85,6 +85,27 @@ class ContentLibrary:
             raise UnknownIdError("scenario", scenario_id, sorted(self.scenarios)) from None
 
 
+P = TypeVar("P", Persona, Scenario)
+
+
+def _load_into(target: dict[str, P], kind: str, dirs: list[Path], model: type[P], sources: dict[str, Path],
+               problems: list[str]) -> None:
+    """Load every YAML file of the folders into ``target``; collect problems instead of stopping."""
+    for folder in dirs:
+        for path in _yaml_files(folder):
+            try:
+                item = load_model(path, model)
+            except ContentError as exc:
+                problems.append(str(exc))
+                continue
+            key = f"{kind}:{item.id}"
+            if key in sources:
+                problems.append(f"{path}: id: {kind} id {item.id!r} is already defined in {sources[key]}")
+                continue
+            target[item.id] = item
+            sources[key] = path
+
+
 def load_library(extra_dirs: Iterable[Path] = (), *, include_builtin: bool = True) -> ContentLibrary:
     """Load the built-in library and any extra content folders (each with personas/ and scenarios/).
 
@@ -100,24 +121,8 @@ def load_library(extra_dirs: Iterable[Path] = (), *, include_builtin: bool = Tru
 
     library = ContentLibrary()
     problems: list[str] = []
-    for kind, dirs, model, target in (
-        ("persona", persona_dirs, Persona, library.personas),
-        ("scenario", scenario_dirs, Scenario, library.scenarios),
-    ):
-        for folder in dirs:
-            for path in _yaml_files(folder):
-                try:
-                    item = load_model(path, model)
-                except ContentError as exc:
-                    problems.append(str(exc))
-                    continue
-                key = f"{kind}:{item.id}"  # type: ignore[attr-defined]
-                if key in library.sources:
-                    problems.append(f"{path}: id: {kind} id {item.id!r} is already defined in "  # type: ignore[attr-defined]
-                                    f"{library.sources[key]}")
-                    continue
-                target[item.id] = item  # type: ignore[attr-defined,index]
-                library.sources[key] = path
+    _load_into(library.personas, "persona", persona_dirs, Persona, library.sources, problems)
+    _load_into(library.scenarios, "scenario", scenario_dirs, Scenario, library.sources, problems)
     if problems:
         raise ContentError("\n".join(problems))
     return library

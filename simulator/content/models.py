@@ -60,6 +60,13 @@ class BuyerLines(Strict):
     )
     thanks: list[str] = Field(min_length=1, description="Responding to thanks or a goodbye.")
 
+    @model_validator(mode="after")
+    def _when_placeholder(self) -> BuyerLines:
+        for i, line in enumerate(self.agree_next_step):
+            if "{when}" not in line:
+                raise ValueError(f"agree_next_step.{i} must contain '{{when}}' (the agreed time)")
+        return self
+
 
 class HiddenFact(Strict):
     """Something the buyer knows and only tells a rep who earned it."""
@@ -74,6 +81,11 @@ class HiddenFact(Strict):
     say: str = Field(description="The fact as the buyer says it, first person.")
     hint: str = Field(description="A closed-question answer that shows there is more to learn.")
     importance: Literal["key", "supporting"] = "key"
+    after: list[str] = Field(
+        default_factory=list,
+        description="Fact ids this buyer must have told first: a deeper layer of the pain (its cost, "
+        "its cause) that only a follow-up question reaches.",
+    )
 
 
 class Objection(Strict):
@@ -156,6 +168,14 @@ class Persona(Strict):
                 raise ValueError(f"duplicate {label} ids: {', '.join(dupes)}")
         return self
 
+    def fact(self, fact_id: str) -> HiddenFact | None:
+        """The hidden fact with this id, if any."""
+        return next((f for f in self.hidden_facts if f.id == fact_id), None)
+
+    def objection(self, objection_id: str) -> Objection | None:
+        """The objection with this id, if any."""
+        return next((o for o in self.objections if o.id == objection_id), None)
+
 
 class Product(Strict):
     name: str
@@ -196,18 +216,30 @@ class DifficultyVariant(Strict):
         default=0.0, ge=-1, le=1, description="Added to every hidden fact's min_trust."
     )
     walk_away_delta: float = Field(default=0.0, ge=-0.5, le=0.5, description="Shifts the buyer's walk-away.")
+    opening_delta: float = Field(
+        default=0.0, ge=-0.5, le=0.5, description="Shifts the buyer's opening counter-offer."
+    )
+    extra_objections: list[str] = Field(
+        default_factory=list,
+        description="Persona objection ids raised after the scenario's own at this difficulty.",
+    )
+    min_response_keywords: int = Field(
+        default=1, ge=1, le=5,
+        description="How many of an objection's response keywords an answer must cover to resolve it.",
+    )
     description: str = Field(description="What the rep will feel, shown before practising.")
 
 
 def _default_variants() -> dict[Difficulty, DifficultyVariant]:
     return {
         "easy": DifficultyVariant(trust_delta=0.15, patience_delta=3, fact_trust_delta=-0.1,
-                                  walk_away_delta=0.03,
+                                  walk_away_delta=0.03, opening_delta=0.03,
                                   description="A friendlier buyer: more patient and quicker to trust."),
         "medium": DifficultyVariant(description="The buyer as written."),
         "hard": DifficultyVariant(trust_delta=-0.1, patience_delta=-3, fact_trust_delta=0.1,
-                                  walk_away_delta=-0.03,
-                                  description="A guarded buyer: less patient, slower to trust, firmer on price."),
+                                  walk_away_delta=-0.03, opening_delta=-0.03, min_response_keywords=2,
+                                  description="A guarded buyer: less patient, slower to trust, firmer on "
+                                              "price, wants specific answers."),
     }
 
 

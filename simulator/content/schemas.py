@@ -8,7 +8,10 @@ from pathlib import Path
 from simulator.content.loader import builtin_dir
 from simulator.content.models import Persona, Scenario
 
-SCHEMA_FILES = {"personas": ("persona.schema.json", Persona), "scenarios": ("scenario.schema.json", Scenario)}
+SCHEMA_FILES: dict[str, tuple[str, type[Persona] | type[Scenario]]] = {
+    "personas": ("persona.schema.json", Persona),
+    "scenarios": ("scenario.schema.json", Scenario),
+}
 
 
 def schema_text(model: type[Persona] | type[Scenario]) -> str:

@@ -38,14 +38,17 @@ def evaluate_outcome(scenario: Scenario, persona: Persona, buyer: BuyerState) ->
         list_price = scenario.product.list_price
         floor = crit.min_price_fraction * list_price
         price = buyer["deal_price"]
-        shown = f"{format_price(price, currency)} = {price / list_price:.0%} of list" if price is not None else "no deal"
+        shown = (f"{format_price(price, currency)} = {price / list_price:.0%} of list"
+                 if price is not None else "no deal")
         check(price is not None and price >= floor - 0.5,
-              f"close at {crit.min_price_fraction:.0%} of list ({format_price(floor, currency)}) or better ({shown})")
+              f"close at {crit.min_price_fraction:.0%} of list ({format_price(floor, currency)}) "
+              f"or better ({shown})")
     if crit.all_concessions_traded:
         untraded = [c for c in buyer["concessions"] if not c["traded"]]
         check(not untraded,
               "trade every concession for something in return"
-              + (f" ({len(untraded)} given for nothing)" if untraded else f" ({len(buyer['concessions'])} traded)"))
+              + (f" ({len(untraded)} given for nothing)" if untraded
+                 else f" ({len(buyer['concessions'])} traded)"))
 
     summary = {
         "facts_uncovered": list(buyer["facts_revealed"]),

@@ -25,18 +25,20 @@ _PERCENT = re.compile(r"\b(\d{1,2}(?:\.\d+)?)\s?(?:%|percent)", re.IGNORECASE)
 _CLOCK = re.compile(r"\b(\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2})", re.IGNORECASE)
 _DATE = re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b")
 
-STOPWORDS = frozenset(
+_STOPWORD_TEXT = (
     "a an the and or but if so to of in on at for with from by as is are was were be been being "
     "it its this that these those i you we they he she me my your our their his her us them do "
     "does did have has had not no yes can could would should will just about into than then there "
     "here what how why who when where which also very really more most some any all can't don't "
-    "i'm you're we're it's that's let's".split()
+    "i'm you're we're it's that's let's"
 )
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 _OPEN_REQUESTS = ("tell me", "walk me through", "talk me through", "take me through",
                   "help me understand", "describe", "explain")
 """Imperatives that ask for an open answer even without a question mark."""
 
+_FILLERS = ("um", "uh", "erm", "uhm", "you know", "i mean", "sort of", "kind of", "basically")
 PITCH_MIN_WORDS = 25
 MONOLOGUE_WORDS = 80
 
@@ -186,6 +188,26 @@ def _money_values(text: str) -> list[float]:
     return values
 
 
+PRICE_RANGE = (0.3, 2.0)
+"""With a list price known, only amounts within these fractions of it count as prices: '$400,000 of
+downtime avoided' in a $50,000 deal is a proof point, not an offer."""
+
+
+def _prices(text: str, low: str, list_price: float | None) -> list[float]:
+    """Money amounts in the message; with a list price, only plausible offers, bare numbers included."""
+    prices = _money_values(text)
+    if not list_price:
+        return prices
+    lo, hi = PRICE_RANGE[0] * list_price, PRICE_RANGE[1] * list_price
+    prices = [p for p in prices if lo <= p <= hi]
+    # Bare numbers near the list price's magnitude count as prices too ("we can do 42,000").
+    for m in re.finditer(r"\b(\d{1,3}(?:,\d{3})+|\d{4,7})\b", low):
+        value = float(m.group(1).replace(",", ""))
+        if lo <= value <= hi and value not in prices:
+            prices.append(value)
+    return prices
+
+
 def find_time_phrase(text: str) -> str | None:
     """The first concrete time in a message ('Tuesday at 10am', 'tomorrow', '3/12'), verbatim."""
     original = text
@@ -257,7 +279,8 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
     open_topics = topics_in(open_qs)
     closed_topics = topics_in(closed_qs)
     facts_open = facts_in(open_qs, open_topics) if open_qs else []
-    facts_closed = [f for f in (facts_in(closed_qs, closed_topics) if closed_qs else []) if f not in facts_open]
+    facts_closed = [f for f in (facts_in(closed_qs, closed_topics) if closed_qs else [])
+                    if f not in facts_open]
 
     pitch_hits = [p for p in lexicon.PITCH_PHRASES if _phrase_in(low, [p])]
     we_statements = len(re.findall(r"\b(?:we|our|we're|we've|us)\b", low))
@@ -290,21 +313,17 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
     if explores:
         reasons.append("explores: " + (f"{explore!r}" if explore else "asks an open question"))
     para = _phrase_in(low, lexicon.PARAPHRASE_PHRASES)
-    echoed = content_words(ctx.previous_buyer_line) & content_words(text) if ctx.previous_buyer_line else set()
-    paraphrases = bool(para) and len(echoed) >= 1 or len(echoed) >= 3
+    echoed = (content_words(ctx.previous_buyer_line) & content_words(text)
+              if ctx.previous_buyer_line else set())
+    paraphrases = (bool(para) and len(echoed) >= 1) or len(echoed) >= 3
     if paraphrases:
         reasons.append(f"refers to the buyer's words ({', '.join(sorted(echoed)[:4])})")
 
-    prices = _money_values(text)
-    if ctx.list_price:
-        # Bare numbers near the list price's magnitude count as prices too ("we can do 42,000").
-        for m in re.finditer(r"\b(\d{1,3}(?:,\d{3})+|\d{4,7})\b", low):
-            value = float(m.group(1).replace(",", ""))
-            if 0.3 * ctx.list_price <= value <= 2 * ctx.list_price and value not in prices:
-                prices.append(value)
+    prices = _prices(text, low, ctx.list_price)
     discount_pcts = [
         float(m.group(1)) for m in _PERCENT.finditer(low)
-        if re.search(r"discount|off|reduc|lower|cut|knock|less", low[m.end(): m.end() + 30] + low[max(0, m.start() - 30): m.start()])
+        if re.search(r"discount|off|reduc|lower|cut|knock|less",
+                     low[m.end(): m.end() + 30] + low[max(0, m.start() - 30): m.start()])
     ]
     concession_hits = matched_keywords(low, tokens, lexicon.CONCESSION_WORDS)
     concession = bool(concession_hits or discount_pcts)
@@ -315,7 +334,8 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
     if prices:
         reasons.append(f"names price(s) {', '.join(f'{p:,.0f}' for p in prices)}")
     if concession:
-        reasons.append("offers a concession" + (f" ({', '.join(concession_hits[:2])})" if concession_hits else ""))
+        hits = f" ({', '.join(concession_hits[:2])})" if concession_hits else ""
+        reasons.append("offers a concession" + hits)
     if asks_in_return:
         reasons.append(f"asks for something in return ({trade!r})")
 
@@ -325,9 +345,10 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
     next_step = bool(next_step_hits) and (bool(proposal) or bool(time_phrase and questions))
     if next_step:
         reasons.append(
-            f"proposes a next step ({next_step_hits[0]})" + (f" at {time_phrase!r}" if time_phrase else " with no time")
+            f"proposes a next step ({next_step_hits[0]})"
+            + (f" at {time_phrase!r}" if time_phrase else " with no time")
         )
-    fillers = sum(len(re.findall(rf"(?<![a-z']){re.escape(f)}(?![a-z'])", low)) for f in ("um", "uh", "erm", "uhm", "you know", "i mean", "sort of", "kind of", "basically"))
+    fillers = sum(len(re.findall(rf"(?<![a-z']){re.escape(f)}(?![a-z'])", low)) for f in _FILLERS)
 
     return RepAnalysis(
         words=len(tokens),

@@ -1,0 +1,121 @@
+"""Objection handling: the buyer raises the drill's objections in order, one at a time.
+
+An objection is resolved only when the rep has acknowledged it, explored it (an open or exploring
+question, after which the buyer tells the real concern) and then answered with words that address
+that concern: at least ``min_response_keywords`` of the objection's response keywords (the
+difficulty sets how many). An answer before exploring gets a push-back and costs patience.
+"""
+
+from __future__ import annotations
+
+from simulator.content.models import Objection
+from simulator.engine.rules.turn import TRUST_STEP, Turn
+from simulator.engine.state import ObjectionProgress
+from simulator.engine.understand import RepAnalysis, content_words
+
+ACK_TRUST = 0.03
+
+
+def response_hits(keywords: list[str], rep_text: str) -> list[str]:
+    """Which of an objection's response keywords the rep's message contains."""
+    words = content_words(rep_text)
+    low = rep_text.lower()
+    return [k for k in keywords
+            if (k.lower() in low if " " in k else any(w.startswith(k.lower()) for w in words))]
+
+
+def _progress(t: Turn, oid: str) -> ObjectionProgress:
+    return t.s["objection_progress"].setdefault(
+        oid, ObjectionProgress(acknowledged=False, explored=False, responded=False))
+
+
+def _objection(t: Turn, oid: str) -> Objection:
+    objection = t.ctx.persona.objection(oid)
+    assert objection is not None, f"validated content has objection {oid!r}"
+    return objection
+
+
+def handle_objection(t: Turn, a: RepAnalysis, rep_text: str) -> bool:
+    """Handle the open objection, if any. Returns True when the buyer's line is decided."""
+    s = t.s
+    oid = s["objection_active"]
+    if oid is None:
+        return False
+    objection = _objection(t, oid)
+    prog = _progress(t, oid)
+    if a["acknowledges"] and not prog["acknowledged"]:
+        prog["acknowledged"] = True
+        t.trust(ACK_TRUST, f"acknowledged the {objection.type} objection")
+    hits = response_hits(objection.response_keywords, rep_text)
+    needed = t.ctx.variant.min_response_keywords
+    touches, addresses = bool(hits), len(hits) >= needed
+    if hits:
+        t.reasons.append(f"the rep's answer addresses {', '.join(hits[:3])}")
+    if a["is_pitch"] and not touches:
+        t.say("deflect_pitch", objection.push_back, "a pitch does not answer the objection")
+        return True
+    if not prog["explored"] and a["explores"]:
+        prog["explored"] = True
+        t.objection_id = oid
+        t.changes.append(f"objection '{oid}' explored")
+        t.say("explain_concern", objection.concern,
+              "the rep explored the objection: the real concern comes out")
+        return True
+    if touches and not prog["explored"]:
+        t.patience(-1, "answered before understanding the concern")
+        t.objection_id = oid
+        t.say("push_back", objection.push_back, "a response before exploring what is behind the objection")
+        return True
+    if addresses and prog["explored"]:
+        prog["responded"] = True
+    if prog["acknowledged"] and prog["explored"] and prog["responded"]:
+        s["objections_resolved"].append(oid)
+        s["objection_active"] = None
+        t.objection_id = oid
+        t.trust(TRUST_STEP, f"objection '{oid}' resolved")
+        t.changes.append(f"objection '{oid}' resolved")
+        t.say("resolve_objection", objection.resolved_say,
+              "acknowledged, explored and answered the real concern")
+        if not s["objections_queue"]:
+            t.stage("next_steps", "every objection resolved")
+        return True
+    if prog["explored"] and touches and not addresses:
+        t.objection_id = oid
+        t.say("push_back", objection.push_back,
+              f"the answer covers {len(hits)} of the {needed} points this buyer needs to hear")
+        return True
+    if prog["explored"] and not touches and not a["questions"]:
+        t.patience(-1, "the answer missed the real concern")
+        t.objection_id = oid
+        missing = "acknowledge it" if not prog["acknowledged"] else "address the real concern"
+        t.say("push_back", objection.push_back, f"the objection is still open: the rep has yet to {missing}")
+        return True
+    if prog["explored"] and addresses and not prog["acknowledged"]:
+        t.objection_id = oid
+        t.say("push_back", objection.push_back, "the answer came without acknowledging the concern")
+        return True
+    return False
+
+
+def raise_next_objection(t: Turn, a: RepAnalysis) -> None:
+    """Raise the next queued objection once none is open and the call is under way."""
+    s = t.s
+    if s["objection_active"] is not None or not s["objections_queue"]:
+        return
+    just_hello = a["greeting"] and a["words"] <= 12 and not a["questions"]
+    if s["turn"] < 1 or (just_hello and not s["objections_raised"]):
+        return
+    if t.kind in ("reveal_fact", "explain_concern") and not s["objections_raised"]:
+        return
+    oid = s["objections_queue"].pop(0)
+    objection = _objection(t, oid)
+    s["objection_active"] = oid
+    s["objections_raised"].append(oid)
+    _progress(t, oid)
+    t.objection_id = oid
+    t.changes.append(f"objection '{oid}' raised")
+    if t.kind in ("answer", "small_talk") and t.parts:
+        t.clear()
+    t.say("raise_objection", objection.say, f"the drill's next objection ({objection.type})")
+    if t.kind != "raise_objection" and len(t.parts) == 1:
+        t.kind = "raise_objection"

@@ -1,0 +1,113 @@
+"""What every rule shares: the fixed director context and the one-turn accumulator of changes."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+
+from simulator.content.models import DifficultyVariant, Persona, Scenario
+from simulator.engine.state import BuyerMove, BuyerState, MoveKind
+
+TRUST_STEP = 0.05
+_NUMBER = re.compile(r"\$?\d[\d,]*(?:\.\d+)?\s?(?:%|k\b)?")
+
+
+@dataclass(frozen=True)
+class DirectorContext:
+    """Who the buyer is and what the drill is: fixed for a session."""
+
+    persona: Persona
+    scenario: Scenario
+    variant: DifficultyVariant
+
+    @property
+    def kind(self) -> str:
+        return self.scenario.kind
+
+    def fact_threshold(self, min_trust: float) -> float:
+        """The trust a fact needs at this difficulty."""
+        return round(min(1.0, max(0.0, min_trust + self.variant.fact_trust_delta)), 2)
+
+
+def format_price(value: float, currency: str = "USD") -> str:
+    """'$45,000' style, rounded to whole units (what the buyer says and must say verbatim)."""
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, "")
+    text = f"{round(value):,}"
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers and prices in a buyer line (values the voiced line must keep verbatim)."""
+    return [m.group(0).strip() for m in _NUMBER.finditer(text) if any(c.isdigit() for c in m.group(0))]
+
+
+class Turn:
+    """Accumulates one turn's state changes, reasons and line parts."""
+
+    def __init__(self, ctx: DirectorContext, state: BuyerState) -> None:
+        self.ctx = ctx
+        self.s: BuyerState = copy.deepcopy(state)
+        self.reasons: list[str] = []
+        self.changes: list[str] = []
+        self.parts: list[str] = []
+        self.required: list[str] = []
+        self.kind: MoveKind = "answer"
+        self.fact_id: str | None = None
+        self.objection_id: str | None = None
+        self.price: float | None = None
+
+    # --- state changes, each recorded in words ---
+    def trust(self, delta: float, why: str) -> None:
+        before = self.s["trust"]
+        after = round(min(1.0, max(0.0, before + delta)), 2)
+        if after != before:
+            self.s["trust"] = after
+            self.changes.append(f"trust {before:.2f} → {after:.2f} ({why})")
+
+    def patience(self, delta: int, why: str) -> None:
+        before = self.s["patience"]
+        after = max(0, before + delta)
+        if after != before:
+            self.s["patience"] = after
+            self.changes.append(f"patience {before} → {after} ({why})")
+
+    def stage(self, stage: str, why: str) -> None:
+        if self.s["stage"] != stage:
+            self.changes.append(f"stage {self.s['stage']} → {stage} ({why})")
+            self.s["stage"] = stage
+
+    def end(self, reason: str, why: str) -> None:
+        self.s["ended"] = True
+        self.s["end_reason"] = reason  # type: ignore[typeddict-item]
+        self.changes.append(f"call ends ({why})")
+
+    # --- what the buyer says ---
+    def line(self, key: str, **values: str) -> str:
+        """Pick the next line of a kind from the persona, rotating deterministically."""
+        options: list[str] = getattr(self.ctx.persona.lines, key)
+        used = self.s["lines_used"].get(key, 0)
+        self.s["lines_used"][key] = used + 1
+        text = options[used % len(options)]
+        for name, value in values.items():
+            text = text.replace("{" + name + "}", value)
+            self.required.append(value)
+        return text
+
+    def say(self, kind: MoveKind, text: str, reason: str) -> None:
+        if not self.parts:
+            self.kind = kind
+        self.parts.append(text)
+        self.reasons.append(reason)
+
+    def clear(self) -> None:
+        """Drop what was going to be said (a later rule replaces it)."""
+        self.parts.clear()
+        self.reasons.clear()
+
+    def move(self) -> BuyerMove:
+        gist = " ".join(p.strip() for p in self.parts if p.strip())
+        required = list(dict.fromkeys([*self.required, *numbers_in(gist)]))
+        return BuyerMove(kind=self.kind, gist=gist, required=required, fact_id=self.fact_id,
+                         objection_id=self.objection_id, price=self.price, reasons=self.reasons,
+                         state_changes=self.changes)
