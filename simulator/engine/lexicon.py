@@ -81,7 +81,8 @@ ACKNOWLEDGE_PHRASES: tuple[str, ...] = (
     "fair point", "fair enough", "good point", "great point", "that's fair", "that is fair",
     "i appreciate", "totally understand", "completely understand", "that's a valid",
     "that is a valid", "valid concern", "understandable", "i can see why", "i see why",
-    "you're right", "you are right", "that's reasonable", "reasonable concern", "i hear that",
+    "you're right", "you are right", "fair concern", "fair question", "good question",
+    "valid point", "i can understand", "i completely get", "that's reasonable", "reasonable concern", "i hear that",
     "thanks for being", "thank you for being", "appreciate you sharing", "i respect",
 )
 
@@ -113,7 +114,8 @@ THANKS_PHRASES: tuple[str, ...] = (
 )
 
 CONCESSION_WORDS: tuple[str, ...] = (
-    "discount", "reduc", "lower", "drop the price", "drop to", "come down", "cut", "waive", "free",
+    "discount", "reduce the price", "reduce it to", "lower the price", "lower price", "price cut",
+    "cut the price", "drop the price", "drop to", "come down", "waive", "free",
     "throw in", "include", "no charge", "at no cost", "complimentary", "extra month", "bonus",
     "meet you", "knock off", "take off", "off the list", "price break", "rebate", "credit",
 )
@@ -136,7 +138,7 @@ PROPOSAL_PHRASES: tuple[str, ...] = (
     "would you be open", "are you open", "are you free", "are you available", "would it make sense",
     "does it make sense", "i'd like to book", "i'd like to schedule", "i'll send", "i will send",
     "send you an invite", "send an invite", "put something in", "set up", "book", "schedule",
-    "pencil in", "lock in", "would that work", "does that work", "would work for you", "works for you",
+    "pencil in", "lock in", "would a", "would it help", "be useful", "open to", "interested in", "would that work", "does that work", "would work for you", "works for you",
 )
 """With a next-step word, these make a message a proposal for a next step."""
 

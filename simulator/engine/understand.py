@@ -6,6 +6,7 @@ director's decisions and the grader's scores can be explained line by line to th
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -109,33 +110,46 @@ def content_words(text: str) -> set[str]:
     return {w.strip(".,") for w in words_of(normalise(text)) if w not in STOPWORDS and len(w) > 2}
 
 
-def _has_keyword(text: str, tokens: Sequence[str], keyword: str) -> bool:
-    if " " in keyword or "-" in keyword:
-        return keyword in text
-    return any(tok.startswith(keyword) for tok in tokens)
+@functools.lru_cache(maxsize=512)
+def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for a keyword list: words match at the start of a word, phrases anywhere."""
+    words = sorted((k for k in keywords if " " not in k and "-" not in k), key=len, reverse=True)
+    phrases = sorted((k for k in keywords if " " in k or "-" in k), key=len, reverse=True)
+    parts = []
+    if words:
+        parts.append(r"(?<![a-z0-9$%'.,-])(?:" + "|".join(map(re.escape, words)) + ")")
+    if phrases:
+        parts.append("(?:" + "|".join(map(re.escape, phrases)) + ")")
+    return re.compile("|".join(parts) or r"(?!x)x")
 
 
 def matched_keywords(text: str, tokens: Sequence[str], keywords: Iterable[str]) -> list[str]:
-    """The keywords that occur in a normalised text (prefix match per word; phrases as substrings)."""
-    return [k for k in keywords if _has_keyword(text, tokens, k)]
+    """The keywords that occur in a normalised text (prefix match per word; phrases as substrings).
+
+    ``tokens`` is kept for callers that already split the text; matching uses one cached regex.
+    """
+    return list(dict.fromkeys(_keyword_pattern(tuple(keywords)).findall(text)))
+
+
+@functools.lru_cache(maxsize=256)
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    alternation = "|".join(map(re.escape, sorted(phrases, key=len, reverse=True)))
+    return re.compile(rf"(?<![a-z'])(?:{alternation})(?![a-z'])")
 
 
 def _phrase_in(text: str, phrases: Iterable[str]) -> str | None:
-    for phrase in phrases:
-        if re.search(rf"(?<![a-z']){re.escape(phrase)}(?![a-z'])", text):
-            return phrase
-    return None
+    """A phrase from the list that occurs as whole words in the text (the leftmost), or None."""
+    match = _phrase_pattern(tuple(phrases)).search(text)
+    return match.group(0) if match else None
+
+
+_LEAD_IN = re.compile(
+    r"^(?:(?:" + "|".join(map(re.escape, sorted(lexicon.LEAD_INS, key=len, reverse=True))) + r")[ ,]+)+"
+)
 
 
 def _strip_lead_ins(sentence: str) -> str:
-    changed = True
-    while changed:
-        changed = False
-        for lead in lexicon.LEAD_INS:
-            if sentence.startswith(lead + " ") or sentence.startswith(lead + ","):
-                sentence = sentence[len(lead):].lstrip(" ,")
-                changed = True
-    return sentence
+    return _LEAD_IN.sub("", sentence)
 
 
 def classify_question(sentence: str) -> Literal["open", "closed"]:
@@ -208,17 +222,16 @@ def _prices(text: str, low: str, list_price: float | None) -> list[float]:
     return prices
 
 
+_DAY = re.compile(r"\b(?:" + "|".join(map(re.escape, (*lexicon.RELATIVE_DAYS, *lexicon.WEEKDAYS))) + r")\b")
+_MONTH_DAY = re.compile(rf"\b(?:{'|'.join(lexicon.MONTHS)})\.? \d{{1,2}}(?:st|nd|rd|th)?\b")
+
+
 def find_time_phrase(text: str) -> str | None:
     """The first concrete time in a message ('Tuesday at 10am', 'tomorrow', '3/12'), verbatim."""
     original = text
     low = normalise(text)
     candidates: list[tuple[int, int]] = []
-    for word in (*lexicon.WEEKDAYS, *lexicon.RELATIVE_DAYS):
-        for m in re.finditer(rf"\b{re.escape(word)}\b", low):
-            candidates.append((m.start(), m.end()))
-    for m in re.finditer(rf"\b(?:{'|'.join(lexicon.MONTHS)})\.? \d{{1,2}}(?:st|nd|rd|th)?\b", low):
-        candidates.append((m.start(), m.end()))
-    for pattern in (_CLOCK, _DATE):
+    for pattern in (_DAY, _MONTH_DAY, _CLOCK, _DATE):
         for m in pattern.finditer(low):
             candidates.append((m.start(), m.end()))
     if not candidates:
@@ -282,7 +295,7 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
     facts_closed = [f for f in (facts_in(closed_qs, closed_topics) if closed_qs else [])
                     if f not in facts_open]
 
-    pitch_hits = [p for p in lexicon.PITCH_PHRASES if _phrase_in(low, [p])]
+    pitch_hits = list(dict.fromkeys(_phrase_pattern(tuple(lexicon.PITCH_PHRASES)).findall(low)))
     we_statements = len(re.findall(r"\b(?:we|our|we're|we've|us)\b", low))
     value_points = [
         i for i, vp in enumerate(ctx.value_points)
@@ -322,7 +335,7 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
     prices = _prices(text, low, ctx.list_price)
     discount_pcts = [
         float(m.group(1)) for m in _PERCENT.finditer(low)
-        if re.search(r"discount|off|reduc|lower|cut|knock|less",
+        if re.search(r"discount|\boff\b|knock|price|rebate|cheaper",
                      low[m.end(): m.end() + 30] + low[max(0, m.start() - 30): m.start()])
     ]
     concession_hits = matched_keywords(low, tokens, lexicon.CONCESSION_WORDS)
@@ -348,7 +361,7 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
             f"proposes a next step ({next_step_hits[0]})"
             + (f" at {time_phrase!r}" if time_phrase else " with no time")
         )
-    fillers = sum(len(re.findall(rf"(?<![a-z']){re.escape(f)}(?![a-z'])", low)) for f in _FILLERS)
+    fillers = len(_phrase_pattern(_FILLERS).findall(low))
 
     return RepAnalysis(
         words=len(tokens),
