@@ -36,3 +36,18 @@ def _isolated(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytes
 def settings(tmp_path: Path) -> Settings:
     """Settings with every path in tmp and the template backend."""
     return Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", llm="template")
+
+
+@pytest.fixture(scope="session")
+def embedded_model_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for tests marked ``embedded``: one model file per test run, never the user's data.
+
+    Reuses the user's verified cached model read-only when present; otherwise assembles the parts
+    once into a session temp dir (~5 s).
+    """
+    from simulator.llm.model_files import DEFAULT_MODEL_SHA256, default_model_target, is_verified
+
+    cache = tmp_path_factory.mktemp("embedded-cache")
+    user_model = default_model_target(Settings())
+    model_path = user_model if is_verified(user_model, DEFAULT_MODEL_SHA256) else None
+    return Settings(cache_dir=cache, data_dir=cache / "data", model_path=model_path, llm="embedded")
