@@ -48,7 +48,7 @@ def _print_brief(service: Any, scenario_id: str, persona_id: str | None, difficu
     persona = service.library.persona(persona_id or scenario.persona)
     console.rule(f"[bold]{scenario.title}[/]")
     console.print(f"[bold]Buyer:[/] {persona.name}, {persona.role} at {persona.company.name}")
-    console.print(f"[bold]Difficulty:[/] {difficulty} — {scenario.difficulties[difficulty].description}")  # type: ignore[index]
+    console.print(f"[bold]Difficulty:[/] {difficulty} — {scenario.difficulties[difficulty].description}")
     console.print(f"[bold]Brief:[/] {scenario.brief}")
     console.print(f"[bold]Objective:[/] {scenario.objective}")
     console.print("[bold]Graded on:[/] " + ", ".join(scenario.competencies))
@@ -116,7 +116,8 @@ def resume(session_id: Annotated[str, typer.Argument(help="A session id from `sp
             if not view.waiting_for_rep:
                 console.print("[dim]This session has ended.[/]")
                 if view.outcome:
-                    print_outcome(console, {"outcome": view.outcome, "end_reason": view.buyer and view.buyer["end_reason"]})
+                    end_reason = view.buyer["end_reason"] if view.buyer else None
+                    print_outcome(console, {"outcome": view.outcome, "end_reason": end_reason})
                 return
             ended = converse(service, session_id, console, _read_rep_line, buyer_name=persona.name)
             if ended:
@@ -163,7 +164,9 @@ def sessions(limit: Annotated[int, typer.Option(help="How many, newest first.")]
 
 
 @app.command()
-def validate(path: Annotated[Path | None, typer.Argument(help="A content folder with personas/ and scenarios/.")] = None) -> None:
+def validate(
+    path: Annotated[Path | None, typer.Argument(help="A content folder with personas/ and scenarios/.")] = None,
+) -> None:
     """Check every persona and scenario file and every cross-reference."""
     from simulator.content.loader import load_library
     from simulator.content.validate import cross_reference_problems
@@ -214,7 +217,9 @@ def selfplay(
 
 
 @app.command()
-def schemas(out: Annotated[Path | None, typer.Option(help="Folder to write into (default: the built-in content).")] = None) -> None:
+def schemas(
+    out: Annotated[Path | None, typer.Option(help="Folder to write into (default: the built-in content).")] = None,
+) -> None:
     """Write the JSON Schema files that editors use to validate persona and scenario YAML."""
     from simulator.content.schemas import write_schemas
 

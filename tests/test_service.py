@@ -57,7 +57,7 @@ def test_prompt_prefix_is_byte_stable_and_direction_is_last(settings: Settings) 
         list(svc.send(sid, "What does that mean for your delivery promise?"))
     first, second, third = (r.messages for r in llm.requests)
     assert first[0] == second[0] == third[0]  # the system prompt never changes
-    assert third[: len(second)] == second[:-1] + (third[len(second) - 1],)
+    assert third[: len(second)] == (*second[:-1], third[len(second) - 1])
     assert third[:3] == (second[0], second[1], second[2])
     assert 'SAY: "' in third[-1]["content"] and third[-1]["content"].startswith("What does that mean")
 
@@ -92,7 +92,8 @@ def test_llm_errors_are_retried_then_the_gist_is_spoken(settings: Settings) -> N
         assert any(e["type"] == "warning" and "failed" in e["text"] for e in events)
         view = svc.get(sid)
         assert view.waiting_for_rep and view.transcript[0]["rejected"] == "llm error: timeout"
-        llm.enqueue("Well, it takes a lot of time. My team spends about 15 hours a week just chasing handoffs on email and a shared spreadsheet for order exceptions.")
+        llm.enqueue("Well, it takes a lot of time. My team spends about 15 hours a week just chasing handoffs "
+                    "on email and a shared spreadsheet for order exceptions.")
         list(svc.send(sid, "How are you handling order exceptions today?"))
         assert svc.get(sid).transcript[-1]["voiced_by"] == "llm"
 
@@ -119,7 +120,7 @@ def test_bad_input_is_refused_and_nothing_is_lost(service: PracticeService) -> N
     with pytest.raises(InvalidMessageError, match="limit is 2,000"):
         list(service.send(sid, "x" * 2001))
     assert len(service.get(sid).transcript) == 1
-    with pytest.raises(UnknownIdError, match="valid scenario ids: .*logistics-objection-price"):
+    with pytest.raises(UnknownIdError, match=r"valid scenario ids: .*logistics-objection-price"):
         list(service.start("nope"))
     with pytest.raises(UnknownIdError, match="valid persona"):
         list(service.start("saas-discovery-ops", persona_id="nobody"))
@@ -189,7 +190,7 @@ def test_session_killed_mid_reply_resumes_with_every_turn(settings: Settings) ->
     with PracticeService.open(settings, llm=ScriptedLLM(fallback=echo_gist)) as svc:
         before = svc.get(session_id)
         assert not before.waiting_for_rep  # the buyer's reply was cut off
-        assert [t["speaker"] for t in before.transcript] == ["buyer", "rep", "buyer", "rep", "buyer", "rep", "buyer", "rep"]
+        assert [t["speaker"] for t in before.transcript] == ["buyer", "rep"] * 4
         events = list(svc.resume(session_id))
         assert any(e["type"] == "warning" for e in events)
         after = svc.get(session_id)

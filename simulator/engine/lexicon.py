@@ -138,7 +138,8 @@ PROPOSAL_PHRASES: tuple[str, ...] = (
     "would you be open", "are you open", "are you free", "are you available", "would it make sense",
     "does it make sense", "i'd like to book", "i'd like to schedule", "i'll send", "i will send",
     "send you an invite", "send an invite", "put something in", "set up", "book", "schedule",
-    "pencil in", "lock in", "would a", "would it help", "be useful", "open to", "interested in", "would that work", "does that work", "would work for you", "works for you",
+    "pencil in", "lock in", "would a", "would it help", "be useful", "open to", "interested in",
+    "would that work", "does that work", "would work for you", "works for you",
 )
 """With a next-step word, these make a message a proposal for a next step."""
 

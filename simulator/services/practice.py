@@ -8,11 +8,12 @@ Every call streams :data:`Event` dicts: ``session``, ``token``, ``line``, ``turn
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -244,7 +245,7 @@ class PracticeService:
         snapshot = self._graph.get_state(self._config(record.id))  # type: ignore[arg-type]
         return tuple(snapshot.next) == ("rep_turn",)
 
-    def _ready_for_rep(self, record: SessionRecord) -> Iterator[Event]:
+    def _ready_for_rep(self, record: SessionRecord) -> Generator[Event, None, bool]:
         """Finish a buyer reply a crashed process left half-done; return whether the rep may speak.
 
         A generator that returns a value: use ``ready = yield from self._ready_for_rep(record)``.
@@ -257,15 +258,16 @@ class PracticeService:
             return bool(values) and values.get("outcome") is None
         return nxt == ("rep_turn",)
 
-    def _run(self, record: SessionRecord, graph_input: Any) -> Iterator[Event]:
+    def _run(self, record: SessionRecord, graph_input: Any) -> Generator[Event, None, dict[str, Any]]:
         """Stream one graph run; store the turns it produced. Returns the final state values."""
         config = self._config(record.id)
         ctx = self._context(record)
         values: dict[str, Any] = {}
-        new_turns: list[TurnRecord] = []
+        new_turns: builtins.list[TurnRecord] = []
         try:
-            for mode, chunk in self._graph.stream(graph_input, config, context=ctx,  # type: ignore[arg-type]
-                                                  stream_mode=["custom", "values"], durability=self.durability):
+            stream = self._graph.stream(graph_input, config, context=ctx,  # type: ignore[call-overload]
+                                        stream_mode=["custom", "values"], durability=self.durability)
+            for mode, chunk in stream:
                 if mode == "values":
                     values = chunk
                     continue
@@ -277,9 +279,9 @@ class PracticeService:
                 self._sync(record, values, new_turns)
         return values
 
-    def _sync(self, record: SessionRecord, values: dict[str, Any], new_turns: list[TurnRecord]) -> None:
+    def _sync(self, record: SessionRecord, values: dict[str, Any], new_turns: builtins.list[TurnRecord]) -> None:
         """Store new turns and, once the call is over, the outcome (and the grader's scorecard)."""
-        transcript: list[TurnRecord] = values.get("transcript", [])
+        transcript: builtins.list[TurnRecord] = values.get("transcript", [])
         if new_turns:
             self.store.append_turns(record.id, new_turns)
         outcome = values.get("outcome")
