@@ -8,7 +8,10 @@ Python ``None`` stored as SQL NULL.
 
 ``sessions.user_id`` has no foreign key on purpose: CLI sessions exist without accounts.
 The account tables (users, teams, cohorts, assignments, coaching notes, login attempts) are
-created now so the schema does not churn when the web app arrives; their services come later.
+used by the web app's services (``simulator/services``). Two tables were added with the web app,
+``user_security`` (one-time passwords that must be changed) and ``session_hints`` (hints a rep
+asked for during a call): both are new tables, which ``init_schema``'s ``create_all`` adds to an
+existing database idempotently, so they needed no version bump or migration step.
 """
 
 from __future__ import annotations
@@ -189,3 +192,27 @@ login_attempts = Table(
     Column("ok", Boolean, nullable=False),
     Index(None, "username", "at"),
 )
+
+user_security = Table(
+    "user_security",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("must_change_password", Boolean, nullable=False, default=False),
+    Column("password_changed_at", Float, nullable=True),
+)
+"""Per-user password state: a one-time password (first admin, reset, ``sparring user add``) must be
+changed at the first sign-in."""
+
+session_hints = Table(
+    "session_hints",
+    metadata,
+    Column("session_id", Id, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("user_id", Id, nullable=True),
+    Column("rep_turn", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("at", Float, nullable=False),
+    PrimaryKeyConstraint("session_id", "idx"),
+)
+"""Hints given during a practice session (limited per session; recorded for the rep and manager)."""

@@ -1,109 +1,289 @@
-"""Thin handlers for the practice page: every decision is in the service layer."""
+"""Thin handlers for the practice page: every decision is in the service layer.
+
+Handlers take the services and the signed-in user and return or yield plain values
+(:class:`CallUpdate`); :mod:`simulator.web.practice_ui` maps them onto components.
+"""
 
 from __future__ import annotations
 
-import html
+import logging
 from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from simulator.content.models import Scenario
 from simulator.errors import SparringError
-from simulator.services.practice import PracticeService
+from simulator.services.access import User
+from simulator.services.app_services import AppServices
+from simulator.web.text import esc, pretty_id
+
+log = logging.getLogger(__name__)
 
 Chat = list[dict[str, Any]]
+Call = dict[str, Any]
+"""The call in progress, kept in the browser session: session_id, scenario_id, persona_id, difficulty."""
+
+UNAVAILABLE = (
+    "⚠ The buyer's voice model is unavailable right now ({error}). Nothing was lost: "
+    "your message is still in the box and the call is saved; try again in a moment, or ask "
+    "your admin to check the model setting (SPARRING_LLM)."
+)
 
 
-def scenario_choices(service: PracticeService) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class CallUpdate:
+    """What the practice page shows after each streamed step."""
+
+    chat: Chat
+    call: Call | None
+    message: str = ""
+    status: str = ""
+    stage: str = ""
+    ended: bool = False
+    hints: list[str] = field(default_factory=list)
+
+
+def scenario_choices(services: AppServices) -> list[tuple[str, str]]:
     """(label, id) pairs for the scenario picker."""
-    return [(f"{s.title} [{s.kind.replace('_', ' ')}]", s.id) for s in service.scenarios()]
+    return [(f"{s.title} [{pretty_id(s.kind)}]", s.id) for s in services.practice.scenarios()]
 
 
-def brief_markdown(service: PracticeService, scenario_id: str | None, difficulty: str) -> str:
-    """The brief, objective, buyer and competencies graded, shown before the call."""
+def persona_choices(services: AppServices, scenario_id: str | None) -> list[tuple[str, str]]:
+    """(label, id) of the buyers this scenario works with, default first."""
+    lib = services.practice.library
+    if not scenario_id or scenario_id not in lib.scenarios:
+        return []
+    out = []
+    for pid in lib.scenario(scenario_id).persona_ids():
+        p = lib.personas.get(pid)
+        if p is not None:
+            out.append((f"{p.name}, {p.role}", pid))
+    return out
+
+
+def rubric_markdown(scenario: Scenario) -> str:
+    """The competencies this drill is graded on, with weights and the five level descriptions."""
+    try:
+        from grading.rubric import rubric_for_scenario
+
+        entries = rubric_for_scenario(scenario)
+    except Exception:  # the grader is optional; without it, show the competency ids
+        return "**Graded on:** " + ", ".join(esc(pretty_id(c)) for c in scenario.competencies)
+    out = []
+    for e in entries:
+        mark = " (trained by this drill)" if e.trained else ""
+        out += [f"**{esc(e.name)}** — weight {e.weight:.0%}{mark}  ", esc(e.description)]
+        out += [f"{i}. {esc(level)}" for i, level in enumerate(e.levels, 1)]
+        out.append("")
+    return "\n".join(out)
+
+
+def brief_markdown(services: AppServices, scenario_id: str | None, persona_id: str | None, difficulty: str) -> str:
+    """The brief, objective, buyer and stages, shown before the call."""
     if not scenario_id:
         return "Pick a scenario."
+    lib = services.practice.library
     try:
-        s = service.library.scenario(scenario_id)
-        p = service.library.persona(s.persona)
+        s = lib.scenario(scenario_id)
+        p = lib.persona(persona_id or s.persona)
     except SparringError as exc:
-        return f"**{html.escape(str(exc))}**"
+        return f"**{esc(exc)}**"
     variant = s.difficulties.get(difficulty)  # type: ignore[call-overload]
-    stages = "\n".join(f"{i + 1}. **{st.id.replace('_', ' ')}**: {html.escape(st.goal)}" for i, st in enumerate(s.stages))
+    stages = "\n".join(f"{i + 1}. **{esc(pretty_id(st.id))}**: {esc(st.goal)}" for i, st in enumerate(s.stages))
     return (
-        f"### {html.escape(s.title)}\n"
-        f"**Buyer:** {html.escape(p.name)}, {html.escape(p.role)} at {html.escape(p.company.name)}  \n"
-        f"**Difficulty:** {difficulty} — {html.escape(variant.description if variant else '')}\n\n"
-        f"**Brief:** {html.escape(s.brief)}\n\n**Objective:** {html.escape(s.objective)}\n\n"
-        f"**Stages:**\n{stages}\n\n**Graded on:** {', '.join(c.replace('_', ' ') for c in s.competencies)}"
+        f"### {esc(s.title)}\n"
+        f"**Buyer:** {esc(p.name)}, {esc(p.role)} at {esc(p.company.name)}  \n"
+        f"**Difficulty:** {esc(difficulty)} — {esc(variant.description if variant else '')}\n\n"
+        f"**Brief:** {esc(s.brief)}\n\n**Objective:** {esc(s.objective)}\n\n**Stages:**\n{stages}"
     )
 
 
-def _apply(chat: Chat, event: dict[str, Any], streaming: list[str]) -> str | None:
-    """Fold one event into the chat; returns a status message for warnings/endings."""
-    kind = event["type"]
-    if kind == "token":
-        streaming[0] += event["text"]
-        chat[-1]["content"] = streaming[0]
-    elif kind == "line":
-        chat[-1]["content"] = event["text"]
+def stage_markdown(services: AppServices, scenario_id: str | None, stage: str | None) -> str:
+    """'Stage 2 of 3 — discovery: <goal>' for the stage the call is in."""
+    if not scenario_id or not stage:
+        return ""
+    try:
+        stages = services.practice.library.scenario(scenario_id).stages
+    except SparringError:
+        return ""
+    for i, st in enumerate(stages):
+        if st.id == stage:
+            return f"**Stage {i + 1} of {len(stages)} — {esc(pretty_id(st.id))}:** {esc(st.goal)}"
+    return f"**Stage:** {esc(pretty_id(stage))}"
+
+
+def _outcome_status(event: dict[str, Any]) -> str:
+    outcome = event.get("outcome") or {}
+    reason = pretty_id(event.get("end_reason") or "")
+    verdict = "objective met" if outcome.get("success") else "objective not met yet"
+    return f"**Call ended ({esc(reason)}) — {verdict}.** Your scorecard is below."
+
+
+def _fold(services: AppServices, update: CallUpdate, event: dict[str, Any], streaming: list[str]) -> CallUpdate:
+    """Fold one service event into the page state."""
+    kind = event.get("type")
+    chat = update.chat
+    if kind == "token" and chat:
+        streaming[0] += event.get("text", "")
+        chat[-1]["content"] = esc(streaming[0], keep_lines=True)
+    elif kind == "line" and chat:
+        chat[-1]["content"] = esc(event.get("text", ""), keep_lines=True)
+    elif kind == "turn":
+        record = event.get("record") or {}
+        scenario_id = (update.call or {}).get("scenario_id")
+        update = replace(update, stage=stage_markdown(services, scenario_id, record.get("stage")) or update.stage)
     elif kind == "warning":
-        return "⚠️ " + event["text"]
+        update = replace(update, status="⚠ " + esc(event.get("text", "")))
     elif kind == "ended":
-        outcome = event["outcome"]
-        lines = [f"✅ {m}" for m in outcome["met"]] + [f"❌ {m}" for m in outcome["missed"]]
-        return (f"**Call ended ({(event.get('end_reason') or '').replace('_', ' ')}) — "
-                f"{'success' if outcome['success'] else 'not yet'}**\n\n" + "\n".join(f"- {x}" for x in lines))
-    return None
+        update = replace(update, status=_outcome_status(event), ended=True)
+    return update
 
 
-def start_session(service: PracticeService, scenario_id: str, difficulty: str,
-                  user_id: str | None) -> Iterator[tuple[Chat, str | None, str]]:
-    """Start a call; yields (chat, session id, status) as the buyer's opening streams."""
-    chat: Chat = [{"role": "assistant", "content": ""}]
+def _buyer_name(services: AppServices, call: Call | None) -> str:
+    lib = services.practice.library
+    persona = lib.personas.get((call or {}).get("persona_id") or "")
+    return persona.name.split()[0] if persona else "The buyer"
+
+
+def _your_turn(update: CallUpdate) -> CallUpdate:
+    """The last step of a reply: say it is the rep's turn (unless a warning or the end is shown)."""
+    if update.ended or update.status.startswith("⚠"):
+        return update
+    return replace(update, status="Your turn.")
+
+
+def start_call(
+    services: AppServices, actor: User, scenario_id: str | None, persona_id: str | None, difficulty: str
+) -> Iterator[CallUpdate]:
+    """Start a call; yields the page state as the buyer's opening streams."""
+    if not scenario_id:
+        yield CallUpdate([], None, status="Pick a scenario first.")
+        return
+    lib = services.practice.library
+    if persona_id and persona_id not in {pid for _, pid in persona_choices(services, scenario_id)}:
+        persona_id = None
+    call: Call = {"scenario_id": scenario_id, "persona_id": persona_id, "difficulty": difficulty}
+    update = CallUpdate([{"role": "assistant", "content": ""}], None, status="Calling…")
     streaming = [""]
-    session_id: str | None = None
     try:
-        for event in service.start(scenario_id, difficulty=difficulty, user_id=user_id):
-            if event["type"] == "session":
-                session_id = event["session_id"]
+        for event in services.sessions.start(actor, scenario_id, persona_id=persona_id, difficulty=difficulty):
+            if event.get("type") == "session":
+                call["session_id"] = event["session_id"]
+                call["persona_id"] = persona_id or lib.scenario(scenario_id).persona
+                update = replace(update, call=call, status=f"{_buyer_name(services, call)} is answering…")
                 continue
-            status = _apply(chat, event, streaming)
-            yield chat, session_id, status or "Call in progress."
+            update = _fold(services, update, event, streaming)
+            yield update
+        yield _your_turn(update)
     except SparringError as exc:
-        yield [], None, f"⚠️ {exc}"
+        yield CallUpdate([], None, status=f"⚠ {esc(exc)}")
+    except Exception as exc:  # the LLM backend failed in a way the engine could not absorb
+        log.exception("could not start a call")
+        yield CallUpdate(
+            update.chat if update.call else [],
+            update.call,
+            status=UNAVAILABLE.format(error=esc(type(exc).__name__)),
+        )
 
 
-def send_message(service: PracticeService, session_id: str | None, text: str, chat: Chat,
-                 user_id: str | None) -> Iterator[tuple[Chat, str, str]]:
-    """Send the rep's message; yields (chat, textbox value, status). On error the text stays in the box."""
-    if not session_id:
-        yield chat, text, "Start a call first."
+def send_message(
+    services: AppServices, actor: User, call: Call | None, text: str, chat: Chat, stage: str = ""
+) -> Iterator[CallUpdate]:
+    """Send the rep's message; on any error the text stays in the box and the chat is unchanged."""
+    chat = list(chat or [])
+    if not call or not call.get("session_id"):
+        yield CallUpdate(chat, call, message=text, status="Start a call first.", stage=stage)
         return
     try:
-        text = service.validate_message(text)
+        clean = services.practice.validate_message(text)
     except SparringError as exc:
-        yield chat, text, f"⚠️ {exc}"
+        yield CallUpdate(chat, call, message=text, status=f"⚠ {esc(exc)}", stage=stage)
         return
-    chat = [*chat, {"role": "user", "content": text}, {"role": "assistant", "content": ""}]
+    grown = [
+        *chat,
+        {"role": "user", "content": esc(clean, keep_lines=True)},
+        {"role": "assistant", "content": "…"},
+    ]
+    update = CallUpdate(grown, call, status=f"{_buyer_name(services, call)} is answering…", stage=stage)
     streaming = [""]
-    status = "Call in progress."
+    yield update
     try:
-        for event in service.send(session_id, text, user_id=user_id):
-            status = _apply(chat, event, streaming) or status
-            yield chat, "", status
+        for event in services.sessions.send(actor, call["session_id"], clean):
+            update = _fold(services, update, event, streaming)
+            yield update
+        yield _your_turn(update)
     except SparringError as exc:
-        yield chat[:-2], text, f"⚠️ {exc}"
+        yield CallUpdate(chat, call, message=text, status=f"⚠ {esc(exc)}", stage=stage)
+    except Exception as exc:
+        log.exception("could not send a message")
+        yield _after_failure(services, actor, call, text, clean, chat, stage, exc)
 
 
-def end_call(service: PracticeService, session_id: str | None, chat: Chat,
-             user_id: str | None) -> Iterator[tuple[Chat, str]]:
-    """End the call; yields (chat, status with the outcome)."""
-    if not session_id:
-        yield chat, "No call in progress."
-        return
-    status = "Call ended."
+def transcript_chat(transcript: list[Any]) -> Chat:
+    """The stored transcript as chat messages (escaped)."""
+    return [
+        {
+            "role": "assistant" if t["speaker"] == "buyer" else "user",
+            "content": esc(t["text"], keep_lines=True),
+        }
+        for t in transcript
+    ]
+
+
+def _after_failure(
+    services: AppServices,
+    actor: User,
+    call: Call,
+    text: str,
+    clean: str,
+    chat: Chat,
+    stage: str,
+    exc: Exception,
+) -> CallUpdate:
+    """After an unexpected failure: show what was saved; keep the text in the box unless it was saved."""
+    status = UNAVAILABLE.format(error=esc(type(exc).__name__))
     try:
-        for event in service.end(session_id, user_id=user_id):
-            status = _apply(chat, event, [""]) or status
+        view = services.sessions.view(actor, call["session_id"])
+    except Exception:
+        return CallUpdate(chat, call, message=text, status=status, stage=stage)
+    reps = [t for t in view.transcript if t["speaker"] == "rep"]
+    if reps and reps[-1]["text"] == clean and len(view.transcript) > len(chat):
+        return CallUpdate(
+            transcript_chat(view.transcript),
+            call,
+            message="",
+            stage=stage,
+            status=status.replace("your message is still in the box", "your message was saved")
+            + " The buyer's reply is finished when you send your next line.",
+        )
+    return CallUpdate(chat, call, message=text, status=status, stage=stage)
+
+
+def end_call(services: AppServices, actor: User, call: Call | None, chat: Chat) -> CallUpdate:
+    """End the call: the outcome is judged and the scorecard stored."""
+    chat = list(chat or [])
+    if not call or not call.get("session_id"):
+        return CallUpdate(chat, call, status="No call in progress.")
+    update = CallUpdate(chat, call, status="Call ended.")
+    try:
+        for event in services.sessions.end(actor, call["session_id"]):
+            update = _fold(services, update, event, [""])
     except SparringError as exc:
-        status = f"⚠️ {exc}"
-    yield chat, status
+        return CallUpdate(chat, call, status=f"⚠ {esc(exc)}")
+    except Exception as exc:
+        log.exception("could not end a call")
+        return CallUpdate(chat, call, status=UNAVAILABLE.format(error=esc(type(exc).__name__)))
+    record = services.practice.store.get_session(call["session_id"])
+    return replace(update, ended=bool(record and record.status == "ended"))
+
+
+def ask_hint(services: AppServices, actor: User, call: Call | None) -> str:
+    """A hint for the call in progress, with how many are left."""
+    if not call or not call.get("session_id"):
+        return "Start a call first."
+    try:
+        hint = services.hints.hint(actor, call["session_id"])
+    except SparringError as exc:
+        return f"{esc(exc)}"
+    left = "no hints left" if hint.remaining == 0 else f"{hint.remaining} hint{'s' * (hint.remaining != 1)} left"
+    return f"**Hint:** {esc(hint.text)}  \n<sub>{left} for this call</sub>"

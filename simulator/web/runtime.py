@@ -1,4 +1,4 @@
-"""The web app's long-lived service: opened once on first use, closed at exit."""
+"""The web app's long-lived services: opened once on first use, closed at exit."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import contextlib
 import threading
 
 from simulator.config import Settings, load_settings
+from simulator.services.app_services import AppServices
 from simulator.services.practice import PracticeService
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _stack: contextlib.ExitStack | None = None
 _service: PracticeService | None = None
+_app: AppServices | None = None
 
 
 def get_service(settings: Settings | None = None) -> PracticeService:
-    """The process-wide practice service (store, checkpointer, lazily loaded LLM)."""
+    """The process-wide practice service (store, checkpointer, lazily loaded LLM and grader)."""
     global _stack, _service
     with _lock:
         if _service is None:
@@ -32,17 +34,34 @@ def get_service(settings: Settings | None = None) -> PracticeService:
         return _service
 
 
-def set_service(service: PracticeService | None) -> None:
-    """Use this service instead (tests)."""
-    global _service
+def get_app_services(settings: Settings | None = None) -> AppServices:
+    """Accounts, teams, cohorts, assignments, dashboards and hints over the practice service."""
+    global _app
     with _lock:
-        _service = service
+        if _app is None:
+            _app = AppServices.build(get_service(settings))
+        return _app
+
+
+def set_service(service: PracticeService | None) -> None:
+    """Use this practice service instead (tests); the app services are rebuilt over it."""
+    global _service, _app
+    with _lock:
+        _service, _app = service, None
+
+
+def set_app_services(services: AppServices | None) -> None:
+    """Use these services instead (tests): also sets the practice service."""
+    global _service, _app
+    with _lock:
+        _app = services
+        _service = services.practice if services is not None else None
 
 
 def close_service() -> None:
     """Close the store and checkpointer."""
-    global _stack, _service
+    global _stack, _service, _app
     with _lock:
         if _stack is not None:
             _stack.close()
-        _stack, _service = None, None
+        _stack, _service, _app = None, None, None

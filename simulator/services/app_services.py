@@ -1,0 +1,63 @@
+"""Every service the web app (and the ``sparring user`` commands) use, wired over one store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from simulator.services.accounts import AccountService
+from simulator.services.assignments import AssignmentService
+from simulator.services.coaching_notes import CoachingService
+from simulator.services.cohorts import CohortService
+from simulator.services.dashboards import DashboardService
+from simulator.services.hints import HintService
+from simulator.services.leaderboard import Leaderboard
+from simulator.services.passwords import Passwords
+from simulator.services.practice import PracticeService
+from simulator.services.practice_access import PracticeAccess
+from simulator.services.teams import TeamService
+
+
+@dataclass
+class AppServices:
+    """The practice service plus accounts, teams, cohorts, assignments, dashboards and hints."""
+
+    practice: PracticeService
+    accounts: AccountService
+    teams: TeamService
+    sessions: PracticeAccess
+    cohorts: CohortService
+    leaderboard: Leaderboard
+    assignments: AssignmentService
+    dashboards: DashboardService
+    coaching: CoachingService
+    hints: HintService
+
+    @classmethod
+    def build(
+        cls,
+        practice: PracticeService,
+        *,
+        passwords: Passwords | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> AppServices:
+        """Wire every service over the practice service's store (no I/O beyond what they need)."""
+        engine = practice.store.engine
+        library = practice.library
+        teams = TeamService(engine, clock=clock)
+        access = PracticeAccess(practice, teams)
+        cohorts = CohortService(engine, library, teams, clock=clock)
+        assignments = AssignmentService(engine, practice.store, library, teams, cohorts, clock=clock)
+        return cls(
+            practice=practice,
+            accounts=AccountService(engine, passwords=passwords, clock=clock),
+            teams=teams,
+            sessions=access,
+            cohorts=cohorts,
+            leaderboard=Leaderboard(cohorts, practice.store, library),
+            assignments=assignments,
+            dashboards=DashboardService(practice.store, library, teams, assignments, clock=clock),
+            coaching=CoachingService(engine, teams, access, clock=clock),
+            hints=HintService(engine, access, clock=clock),
+        )

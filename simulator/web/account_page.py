@@ -1,0 +1,85 @@
+"""The Account tab (change password) and what each role sees when the page loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from simulator.errors import SparringError
+from simulator.services.access import User
+from simulator.services.app_services import AppServices
+from simulator.web.text import esc
+from simulator.web.ui_common import TAB_IDS, PageContext
+
+ROLE_TABS: dict[str, tuple[str, ...]] = {
+    "rep": ("practice", "history", "progress", "assignments", "cohort", "account"),
+    "manager": ("practice", "history", "progress", "assignments", "cohort", "team", "account"),
+    "admin": ("practice", "history", "progress", "assignments", "cohort", "team", "admin", "account"),
+}
+
+
+def visible_tabs(services: AppServices, actor: User) -> tuple[list[str], str]:
+    """(tab ids this user sees, the tab to open). A one-time password shows only the Account tab."""
+    if services.accounts.must_change_password(actor.id):
+        return ["account"], "account"
+    tabs = list(ROLE_TABS.get(actor.role, ROLE_TABS["rep"]))
+    if actor.role == "rep" and not services.cohorts.list_cohorts(actor):
+        tabs.remove("cohort")
+    return tabs, "practice"
+
+
+def header_markdown(services: AppServices, actor: User) -> str:
+    """'Signed in as …' plus the one-time-password banner when it applies."""
+    line = f"Signed in as **{esc(actor.label)}** ({esc(actor.username)}, {actor.role})"
+    if services.accounts.must_change_password(actor.id):
+        line += (
+            "\n\n> **You signed in with a one-time password.** Choose your own password on the Account tab to continue."
+        )
+    return line
+
+
+def change_password(
+    services: AppServices, actor: User, current: str, new: str, confirm: str, data_dir: Path | None
+) -> str:
+    """Change the actor's password; returns a status line."""
+    if new != confirm:
+        return "⚠ The new password and its confirmation differ."
+    try:
+        services.accounts.change_password(actor, current, new, data_dir=data_dir)
+    except SparringError as exc:
+        return f"⚠ {esc(exc)}"
+    return "✓ Password changed. Every page is now open to you."
+
+
+def build_account_tab(ctx: PageContext, data_dir: Path | None) -> dict[str, Any]:
+    """Lay out the Account tab; returns what the page-load handler needs."""
+    services = ctx.services
+    with gr.Tab("Account", id="account", visible=False) as tab:
+        gr.Markdown("### Change your password\nAt least 10 characters. A passphrase of a few words is easiest.")
+        current = gr.Textbox(label="Current password", type="password", elem_id="pw-current")
+        new = gr.Textbox(label="New password", type="password", elem_id="pw-new")
+        confirm = gr.Textbox(label="New password again", type="password", elem_id="pw-confirm")
+        save = gr.Button("Change password", variant="primary", elem_id="pw-save")
+        status = gr.Markdown(elem_id="pw-status")
+
+    def on_save(a: str, b: str, c: str, request: gr.Request) -> tuple[Any, ...]:
+        actor = ctx.actor(request)
+        message = change_password(services, actor, a, b, c, data_dir)
+        return (message, "", "", "", *page_state(ctx, request, selected="account"))
+
+    ctx.refs["account"] = {"tab": tab}
+    return {"save": save, "inputs": [current, new, confirm], "status": status, "on_save": on_save}
+
+
+def page_state(ctx: PageContext, request: gr.Request, *, selected: str | None = None) -> tuple[Any, ...]:
+    """Header, then each tab's visibility (in :data:`TAB_IDS` order), then the selected tab."""
+    actor = ctx.actor(request)
+    tabs, default = visible_tabs(ctx.services, actor)
+    selected = selected if selected in tabs else default
+    return (
+        header_markdown(ctx.services, actor),
+        *(gr.Tab(visible=t in tabs) for t in TAB_IDS),
+        gr.Tabs(selected=selected),
+    )

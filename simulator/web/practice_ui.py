@@ -1,0 +1,179 @@
+"""The Practice tab: pick a drill, read the brief and rubric, talk to the buyer, read the scorecard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gradio as gr
+
+from simulator.web import practice_page as page
+from simulator.web.session_view import session_panel
+from simulator.web.ui_common import PageContext
+
+
+def build_practice_tab(ctx: PageContext) -> None:
+    """Lay out the Practice tab and wire its events (registers ``ctx.refs['practice']``)."""
+    services = ctx.services
+    choices = page.scenario_choices(services)
+    first = choices[0][1] if choices else None
+    personas = page.persona_choices(services, first)
+    scenario0 = services.practice.library.scenarios.get(first) if first else None
+
+    with gr.Tab("Practice", id="practice", visible=False) as tab:
+        call = gr.State(None)
+        drill = gr.State(None)
+        with gr.Row():
+            with gr.Column(scale=1, min_width=320):
+                scenario = gr.Dropdown(choices=choices, value=first, label="Scenario", elem_id="scenario")
+                persona = gr.Dropdown(
+                    choices=personas,
+                    value=personas[0][1] if personas else None,
+                    label="Buyer",
+                    elem_id="persona",
+                )
+                difficulty = gr.Radio(
+                    ["easy", "medium", "hard"], value="medium", label="Difficulty", elem_id="difficulty"
+                )
+                start = gr.Button("Start call", variant="primary", elem_id="start")
+                brief = gr.Markdown(page.brief_markdown(services, first, None, "medium"), elem_id="brief")
+                with gr.Accordion("Rubric: what this call is graded on", open=False):
+                    rubric = gr.Markdown(page.rubric_markdown(scenario0) if scenario0 else "", elem_id="rubric")
+            with gr.Column(scale=2):
+                stage = gr.Markdown("", elem_id="stage")
+                chat = gr.Chatbot(label="Call", elem_id="chat", height=420)
+                message = gr.Textbox(
+                    label="Your line",
+                    placeholder="Type what you would say…",
+                    elem_id="message",
+                    lines=2,
+                    max_length=services.practice.settings.max_message_chars + 500,
+                )
+                with gr.Row():
+                    send = gr.Button("Send", variant="primary", elem_id="send")
+                    hint = gr.Button("Hint", elem_id="hint-button")
+                    end = gr.Button("End call", variant="stop", elem_id="end")
+                status = gr.Markdown("", elem_id="status")
+                hint_md = gr.Markdown("", elem_id="hint")
+        with gr.Column(visible=False, elem_id="scorecard") as card_col:
+            gr.Markdown("## Scorecard")
+            with gr.Row():
+                card_md = gr.Markdown(elem_id="scorecard-text")
+                card_plot = gr.Plot(label="Competencies", elem_id="scorecard-chart")
+            with gr.Row():
+                card_metrics = gr.Markdown(elem_id="scorecard-metrics")
+                card_coaching = gr.Markdown(elem_id="scorecard-coaching")
+            with gr.Row():
+                retry = gr.Button("Retry this drill", elem_id="retry")
+                next_btn = gr.Button("Do the suggested next drill", variant="primary", elem_id="next-drill")
+            with gr.Accordion("Competencies: the rule behind each score and your lines as evidence", open=True):
+                card_details = gr.Markdown(elem_id="scorecard-details")
+
+    outputs = [
+        chat,
+        call,
+        message,
+        status,
+        stage,
+        hint_md,
+        card_col,
+        card_md,
+        card_plot,
+        card_metrics,
+        card_coaching,
+        card_details,
+        drill,
+    ]
+
+    def show(update: page.CallUpdate, request: gr.Request | None, *, reset: bool = False) -> tuple[Any, ...]:
+        card: tuple[Any, ...] = tuple(gr.update() for _ in range(7))
+        if update.ended and update.call:
+            panel = session_panel(services, ctx.actor(request), update.call["session_id"])
+            card = (
+                gr.Column(visible=True),
+                panel.headline,
+                panel.chart,
+                panel.metrics,
+                panel.coaching,
+                panel.competencies,
+                panel.next_drill,
+            )
+        elif reset:
+            card = (gr.Column(visible=False), "", None, "", "", "", None)
+        hint_value = "" if reset else gr.update()
+        return (update.chat, update.call, update.message, update.status, update.stage, hint_value, *card)
+
+    def on_select(sid: str | None, diff: str) -> tuple[Any, Any, Any]:
+        options = page.persona_choices(services, sid)
+        s = services.practice.library.scenarios.get(sid or "")
+        return (
+            gr.Dropdown(choices=options, value=options[0][1] if options else None),
+            page.brief_markdown(services, sid, None, diff),
+            page.rubric_markdown(s) if s else "",
+        )
+
+    def on_brief(sid: str | None, pid: str | None, diff: str) -> str:
+        return page.brief_markdown(services, sid, pid, diff)
+
+    def on_start(sid: str | None, pid: str | None, diff: str, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        actor = ctx.actor(request)
+        first_step = True
+        for update in page.start_call(services, actor, sid, pid, diff):
+            yield show(update, request, reset=first_step)
+            first_step = False
+
+    def on_send(
+        c: page.Call | None, text: str, history: list[dict[str, Any]], stage_now: str, request: gr.Request
+    ) -> Iterator[tuple[Any, ...]]:
+        actor = ctx.actor(request)
+        for update in page.send_message(services, actor, c, text, history or [], stage_now):
+            yield show(update, request)
+
+    def on_end(c: page.Call | None, history: list[dict[str, Any]], request: gr.Request) -> tuple[Any, ...]:
+        return show(page.end_call(services, ctx.actor(request), c, history or []), request)
+
+    def on_hint(c: page.Call | None, request: gr.Request) -> str:
+        return page.ask_hint(services, ctx.actor(request), c)
+
+    def on_retry(c: page.Call | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        if not c:
+            yield show(page.CallUpdate([], None, status="Start a call first."), request)
+            return
+        yield from on_start(c.get("scenario_id"), c.get("persona_id"), c.get("difficulty", "medium"), request)
+
+    def pick_drill(sid: str | None, diff: str) -> tuple[Any, ...]:
+        options = page.persona_choices(services, sid)
+        s = services.practice.library.scenarios.get(sid or "")
+        if s is None:
+            raise gr.Error("That drill is not in the scenario library.")
+        return (
+            gr.Dropdown(value=sid),
+            gr.Dropdown(choices=options, value=options[0][1] if options else None),
+            gr.Radio(value=diff),
+            page.brief_markdown(services, sid, None, diff),
+            page.rubric_markdown(s),
+            gr.Tabs(selected="practice"),
+        )
+
+    def on_next(d: str | None, c: page.Call | None) -> tuple[Any, ...]:
+        return pick_drill(d, (c or {}).get("difficulty", "medium"))
+
+    scenario.input(on_select, [scenario, difficulty], [persona, brief, rubric])
+    persona.input(on_brief, [scenario, persona, difficulty], brief)
+    difficulty.input(on_brief, [scenario, persona, difficulty], brief)
+    start.click(on_start, [scenario, persona, difficulty], outputs)
+    send.click(on_send, [call, message, chat, stage], outputs)
+    message.submit(on_send, [call, message, chat, stage], outputs)
+    end.click(on_end, [call, chat], outputs)
+    hint.click(on_hint, [call], hint_md)
+    retry.click(on_retry, [call], outputs)
+    picker = [scenario, persona, difficulty, brief, rubric, ctx.tabs]
+    next_btn.click(on_next, [drill, call], picker).success(on_start, [scenario, persona, difficulty], outputs)
+    ctx.refs["practice"] = {
+        "tab": tab,
+        "picker": picker,
+        "pick": pick_drill,
+        "start": on_start,
+        "start_inputs": [scenario, persona, difficulty],
+        "outputs": outputs,
+    }

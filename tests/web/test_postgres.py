@@ -1,0 +1,85 @@
+"""The web services on PostgreSQL: accounts, teams, assignments, cohorts, hints, CSV (marked postgres)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+from webtest_support import GOOD_CALL, PASSWORD, echo_gist, grader_hook, make_org, practise, start_session
+
+from simulator.config import Settings
+from simulator.llm.scripted import ScriptedLLM
+from simulator.services.app_services import AppServices
+from simulator.services.passwords import Passwords, fast_hasher
+from simulator.services.practice import PracticeService
+from simulator.store.db import libpq_conninfo
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL whose connections use a fresh schema, dropped afterwards."""
+    base = os.environ.get("SPARRING_TEST_DATABASE_URL")
+    if not base:
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(
+                'CI is set but SPARRING_TEST_DATABASE_URL is not: run eval "$(.ci/postgres.sh)" first'
+            )
+        pytest.skip('SPARRING_TEST_DATABASE_URL not set (eval "$(.ci/postgres.sh)" to run PostgreSQL tests)')
+    import psycopg
+
+    schema = f"w_{uuid.uuid4().hex[:12]}"
+    admin = libpq_conninfo(base)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield (
+            make_url(base)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_the_web_services_work_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", llm="template", database_url=pg_url
+    )
+    with PracticeService.open(
+        settings, llm=ScriptedLLM(fallback=echo_gist), on_session_end=grader_hook(settings)
+    ) as p:
+        s = AppServices.build(p, passwords=Passwords(fast_hasher()))
+        assert s.accounts.ensure_first_admin(tmp_path) is not None
+        org = make_org(s)
+        assert s.accounts.authenticate("rita", PASSWORD) == org.rep
+        for _ in range(6):
+            s.accounts.authenticate("rob", "wrong")
+        assert s.accounts.guard.status("rob").blocked
+        item = s.assignments.create(
+            org.manager,
+            scenario_id="saas-discovery-ops",
+            difficulty="medium",
+            target_kind="team",
+            target_id=org.team_id,
+            min_score=1,
+            max_attempts=3,
+        )
+        cohort = s.cohorts.create_cohort(org.admin, "PG cohort", mode="weakest")
+        s.cohorts.add_member(org.admin, cohort.id, org.rep.id)
+        sid = practise(s, org.rep)
+        practise(s, org.rep2, GOOD_CALL[:2])
+        assert s.assignments.progress(item, org.rep.id).done
+        assert s.leaderboard.standings(org.rep, cohort.id)[0].sessions == 1
+        assert s.dashboards.team(org.manager, org.team_id).matrix
+        assert "rita" in s.dashboards.csv_export(org.manager, org.team_id)
+        s.coaching.add(org.manager, session_id=sid, coached="open questions")
+        assert s.coaching.for_rep(org.rep)[0].coached == "open questions"
+        live = start_session(s, org.rep)
+        assert s.hints.hint(org.rep, live).remaining == 2
