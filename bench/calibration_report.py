@@ -3,7 +3,7 @@
 Prints each case's overall and targeted scores, the pairwise ordering accuracy (overall and the
 targeted competency, per kind) and the reproducibility over repeated runs (identical scorecards).
 
-    python bench/calibration_report.py [--runs 3] [--folder tests/grading/calibration]
+    python bench/calibration_report.py [--runs 3] [--folder tests/grader/calibration]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the report; exit 1 when an ordering or an edge bound fails, or a run differs."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="repeated runs for the reproducibility check")
-    parser.add_argument("--folder", type=Path, default=ROOT / "tests" / "grading" / "calibration")
+    parser.add_argument("--folder", type=Path, default=ROOT / "tests" / "grader" / "calibration")
     args = parser.parse_args(argv)
 
     library = load_library()
