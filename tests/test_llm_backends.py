@@ -152,9 +152,10 @@ class TestOpenAICompat:
         llm, seen = _backend(tmp_path, handler)
         assert llm.complete_json(_request(SCHEMA)) == {"verdict": "closed"}
         assert [_body(r)["response_format"]["type"] for r in seen] == ["json_schema", "json_object"]
-        system = _body(seen[1])["messages"][0]
-        assert system["role"] == "system" and system["content"].startswith("You are a buyer.")
-        assert json.dumps(SCHEMA, separators=(",", ":")) in system["content"]
+        sent = _body(seen[1])["messages"]
+        assert sent[0] == {"role": "system", "content": "You are a buyer."}  # prefix unchanged
+        assert sent[-1]["role"] == "user" and sent[-1]["content"].startswith("Hi there")
+        assert json.dumps(SCHEMA, separators=(",", ":")) in sent[-1]["content"]
         # Remembered: the next call goes straight to json_object.
         assert llm.complete_json(_request(SCHEMA)) == {"verdict": "closed"}
         assert len(seen) == 3 and _body(seen[2])["response_format"]["type"] == "json_object"

@@ -6,7 +6,7 @@ import or construction time. The client's own retries are off (``max_retries=0``
 
 Structured output first asks for ``response_format={"type": "json_schema", ...}``; servers that reject
 it (llama.cpp's server answers HTTP 500; others 400/422/501) get ``{"type": "json_object"}`` with the
-schema spelled out in the system prompt instead, and this instance remembers to skip the failing
+schema spelled out at the end of the last message instead, and this instance remembers to skip the failing
 attempt from then on.
 """
 
@@ -215,14 +215,18 @@ def is_strict_compatible(schema: Any) -> bool:
 
 
 def with_json_instruction(msgs: list[ChatMessage], schema: dict[str, Any] | None) -> list[ChatMessage]:
-    """Return ``msgs`` with a 'reply with JSON (matching this schema)' instruction in the system prompt."""
+    """Return ``msgs`` with a 'reply with JSON (matching this schema)' instruction at the very end.
+
+    Appended to the last message, not the system prompt, so the prompt's prefix stays byte-stable
+    and a server-side prefix cache (llama.cpp server, vLLM) can reuse it across calls.
+    """
     text = "Reply with a single JSON object only, no prose and no code fences."
     if schema is not None:
         text += " It must validate against this JSON schema:\n" + json.dumps(schema, separators=(",", ":"))
-    if msgs and msgs[0]["role"] == "system":
-        first = ChatMessage(role="system", content=msgs[0]["content"].rstrip() + "\n\n" + text)
-        return [first, *msgs[1:]]
-    return [ChatMessage(role="system", content=text), *msgs]
+    if msgs and msgs[-1]["role"] == "user":
+        last = ChatMessage(role="user", content=msgs[-1]["content"].rstrip() + "\n\n" + text)
+        return [*msgs[:-1], last]
+    return [*msgs, ChatMessage(role="user", content=text)]
 
 
 def parse_json_object(content: str, source: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from simulator.content.loader import ContentLibrary, load_library
 from simulator.content.models import Difficulty, Scenario
 from simulator.engine.context import SessionContext
 from simulator.engine.graph import build_graph
+from simulator.engine.speech import normalise_speech
 from simulator.engine.state import BuyerState, Outcome, TurnRecord
 from simulator.errors import InvalidMessageError, SessionStateError, UnknownIdError
 from simulator.llm.base import LLM, GenerationOptions, model_name_of
@@ -82,6 +83,7 @@ class PracticeService:
         self._clock = clock
         self._graph = build_graph(checkpointer)
         self._locks: dict[str, threading.Lock] = {}
+        self._ready: dict[str, bool] = {}
         self._locks_guard = threading.Lock()
         self.on_session_end = on_session_end
         self.durability: Any = "sync"
@@ -150,14 +152,23 @@ class PracticeService:
         with self._session_lock(record.id):
             yield from self._run(record, {"session_id": record.id})
 
-    def send(self, session_id: str, text: str, *, user_id: str | None = None) -> Iterator[Event]:
-        """Send the rep's message and stream the buyer's reply."""
+    def send(
+        self, session_id: str, text: str, *, user_id: str | None = None, speech: dict[str, Any] | None = None
+    ) -> Iterator[Event]:
+        """Send the rep's message and stream the buyer's reply.
+
+        ``speech`` (voice practice) carries the rep's word timings, recording length, the pause
+        before speaking and how long the buyer's last line played; see :mod:`simulator.engine.speech`.
+        It is stored on the rep's turn record (``speech_s``, ``delivery``) for the delivery metrics.
+        """
         text = self.validate_message(text)
+        checked = normalise_speech(speech)
         record = self._owned(session_id, user_id)
+        resume: dict[str, Any] = {"text": text} if checked is None else {"text": text, "speech": checked}
         with self._session_lock(session_id):
             if not (yield from self._ready_for_rep(record)):
                 raise SessionStateError(f"session {session_id} has ended; start a new one to practise again")
-            yield from self._run(record, Command(resume={"text": text}))
+            yield from self._run(record, Command(resume=resume))
 
     def end(self, session_id: str, *, user_id: str | None = None) -> Iterator[Event]:
         """The rep ends the call: the outcome is judged and the session closed."""
@@ -172,7 +183,12 @@ class PracticeService:
         with self._session_lock(session_id):
             yield from self._ready_for_rep(record)
             values = self._values(record.id)
-            self._sync(record, values, values.get("transcript", []))
+            transcript: builtins.list[TurnRecord] = values.get("transcript", [])
+            self.store.append_turns(record.id, transcript)
+            if values.get("outcome") is not None:
+                self._sync(record, [], {"type": "ended", "outcome": values["outcome"]})
+            elif transcript:
+                self.store.update_session(record.id, turn_count=len(transcript))
 
     def get(self, session_id: str, *, user_id: str | None = None) -> SessionView:
         """The session's transcript, buyer state and outcome."""
@@ -249,49 +265,60 @@ class PracticeService:
         """Finish a buyer reply a crashed process left half-done; return whether the rep may speak.
 
         A generator that returns a value: use ``ready = yield from self._ready_for_rep(record)``.
+        After a run in this process, the answer is remembered (the store's status guards against
+        another process having ended the call), which saves reading the checkpoint on every turn.
         """
+        if record.status != "active":
+            return False
+        if self._ready.get(record.id):
+            return True
         snapshot = self._graph.get_state(self._config(record.id))  # type: ignore[arg-type]
         nxt = tuple(snapshot.next)
         if nxt and nxt != ("rep_turn",):
             yield {"type": "warning", "text": "Finishing the buyer's last reply, which was interrupted."}
-            values = yield from self._run(record, None)
-            return bool(values) and values.get("outcome") is None
+            return (yield from self._run(record, None))
         return nxt == ("rep_turn",)
 
-    def _run(self, record: SessionRecord, graph_input: Any) -> Generator[Event, None, dict[str, Any]]:
-        """Stream one graph run; store the turns it produced. Returns the final state values."""
+    def _run(self, record: SessionRecord, graph_input: Any) -> Generator[Event, None, bool]:
+        """Stream one graph run and store the turns it produced. Returns whether the rep may speak next."""
         config = self._config(record.id)
         ctx = self._context(record)
-        values: dict[str, Any] = {}
         new_turns: builtins.list[TurnRecord] = []
+        ended: Event | None = None
+        self._ready.pop(record.id, None)
+        completed = False
         try:
             stream = self._graph.stream(graph_input, config, context=ctx,  # type: ignore[call-overload]
-                                        stream_mode=["custom", "values"], durability=self.durability)
-            for mode, chunk in stream:
-                if mode == "values":
-                    values = chunk
-                    continue
+                                        stream_mode="custom", durability=self.durability)
+            for chunk in stream:
                 if chunk["type"] == "turn":
                     new_turns.append(chunk["record"])
+                elif chunk["type"] == "ended":
+                    ended = chunk
                 yield chunk
+            completed = True
         finally:
-            if values:
-                self._sync(record, values, new_turns)
-        return values
+            self._sync(record, new_turns, ended)
+        ready = completed and ended is None
+        if ready:
+            self._ready[record.id] = True
+        return ready
 
-    def _sync(self, record: SessionRecord, values: dict[str, Any], new_turns: builtins.list[TurnRecord]) -> None:
+    def _sync(self, record: SessionRecord, new_turns: builtins.list[TurnRecord], ended: Event | None) -> None:
         """Store new turns and, once the call is over, the outcome (and the grader's scorecard)."""
-        transcript: builtins.list[TurnRecord] = values.get("transcript", [])
         if new_turns:
             self.store.append_turns(record.id, new_turns)
-        outcome = values.get("outcome")
-        if outcome is None:
-            self.store.update_session(record.id, turn_count=len(transcript))
+        if ended is None:
+            if new_turns:
+                self.store.update_session(record.id, turn_count=new_turns[-1]["index"] + 1)
             return
+        self._ready.pop(record.id, None)
+        transcript: builtins.list[TurnRecord] = self._values(record.id).get("transcript", [])
+        self.store.append_turns(record.id, transcript)
         current = self.store.get_session(record.id)
         if current is None or current.status == "ended":
             return
-        self.store.update_session(record.id, status="ended", outcome=outcome, turn_count=len(transcript))
+        self.store.update_session(record.id, status="ended", outcome=ended["outcome"], turn_count=len(transcript))
         if self.on_session_end is not None:
             card = self.on_session_end(self.store.get_session(record.id) or current, transcript)
             if card is not None:
