@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from grading import events
+from grading.delivery import DeliveryNumbers, delivery_numbers
 from grading.scorecard import Metric, MetricValue
 from grading.view import WORDS_PER_MINUTE, CallView, speech_seconds
 
@@ -16,6 +17,8 @@ GONG_TALK = "Gong Labs, 25,537 calls (2016; updated Mar 2025)"
 GONG_QUESTIONS = "Gong Labs, 519,000 discovery calls"
 GONG_MONOLOGUE = "Gong Labs, 121,828 meetings"
 GONG_RATE = "secondary source citing Gong"
+GONG_PAUSE = "secondary source citing Gong, 67,149 calls"
+VOICE_ONLY = "voice practice only: needs the rep's spoken word timings"
 
 
 @dataclass
@@ -35,6 +38,9 @@ class CallNumbers:
     longest_words: int = 0
     longest_seconds: float = 0.0
     seconds_measured: bool = False
+    """Every rep line has measured speaking time (voice practice, or a transcript with seconds)."""
+    buyer_seconds_estimated: int = 0
+    """Buyer lines without measured time, counted at the words-a-minute estimate in the talk ratio."""
     speaking_rate: float | None = None
     avg_turn_words: float = 0.0
     fillers: int = 0
@@ -45,6 +51,8 @@ class CallNumbers:
     episodes: list[events.Episode] = field(default_factory=list)
     next_step: events.NextStep = field(default_factory=events.NextStep)
     negotiation: events.Negotiation = field(default_factory=events.Negotiation)
+    delivery: DeliveryNumbers | None = None
+    """Voice practice: the delivery report of the rep's spoken lines (None in text practice)."""
 
 
 def _pct(part: float, whole: float) -> float:
@@ -60,9 +68,19 @@ def compute_numbers(view: CallView, *, min_answer_words: int = 12) -> CallNumber
     n.rep_words = sum(a[p]["words"] for p in view.rep_pos)
     n.buyer_words = sum(w for p, w in enumerate(view.words) if p not in rep_set)
     timings = [speech_seconds(t) for t in view.turns]
-    if timings and all(t is not None for t in timings):
-        rep_s = sum(t or 0.0 for p, t in enumerate(timings) if p in rep_set)
-        n.talk_ratio, n.talk_basis = _pct(rep_s, sum(t or 0.0 for t in timings)), "seconds"
+    rep_timed = [timings[p] for p in view.rep_pos]
+    if rep_timed and all(t is not None for t in rep_timed):
+        # Seconds when every rep line was timed; a buyer line without audio is estimated from its words.
+        rep_s = sum(t or 0.0 for t in rep_timed)
+        buyer_s = 0.0
+        for p, t in enumerate(timings):
+            if p in rep_set:
+                continue
+            if t is None:
+                n.buyer_seconds_estimated += 1
+                t = view.words[p] * 60 / WORDS_PER_MINUTE
+            buyer_s += t
+        n.talk_ratio, n.talk_basis = _pct(rep_s, rep_s + buyer_s), "seconds"
         n.seconds_measured = True
         n.speaking_rate = round(n.rep_words / rep_s * 60, 1) if rep_s else None
     else:
@@ -77,7 +95,7 @@ def compute_numbers(view: CallView, *, min_answer_words: int = 12) -> CallNumber
     if view.rep_pos:
         n.longest_pos = max(view.rep_pos, key=lambda p: (a[p]["words"], -p))
         n.longest_words = a[n.longest_pos]["words"]
-        measured = timings[n.longest_pos] if n.seconds_measured else None
+        measured = max(t or 0.0 for t in rep_timed) if n.seconds_measured else None
         n.longest_seconds = round(
             measured if measured is not None else n.longest_words * 60 / WORDS_PER_MINUTE, 1
         )
@@ -91,6 +109,12 @@ def compute_numbers(view: CallView, *, min_answer_words: int = 12) -> CallNumber
     n.episodes = events.objection_episodes(view, min_answer_words)
     n.next_step = events.next_step(view)
     n.negotiation = events.negotiation(view)
+    n.delivery = delivery_numbers(view, [e.buyer_pos for e in n.episodes])
+    if n.delivery is not None:
+        report = n.delivery.report
+        n.speaking_rate = report.metric("speaking_rate_wpm").value
+        if n.seconds_measured:
+            n.longest_seconds = round(report.metric("longest_monologue_s").value or n.longest_seconds, 1)
     return n
 
 
@@ -132,6 +156,7 @@ def metric_entries(n: CallNumbers, view: CallView) -> dict[str, Metric]:
             f"% of {n.talk_basis}",
             "43% (43:57) for top reps; over 65% converts less; average B2B rep 65–75%",
             GONG_TALK,
+            note=_talk_note(n),
         ),
         _m(
             "questions",
@@ -180,10 +205,11 @@ def metric_entries(n: CallNumbers, view: CallView) -> dict[str, Metric]:
             "~173 wpm normally; ~188 wpm when an objection goes badly",
             GONG_RATE,
             applicable=n.speaking_rate is not None,
-            note="" if n.speaking_rate is not None else "needs voice timings",
+            note=_rate_note(n),
         ),
         _m("avg_turn_words", "Average rep turn", n.avg_turn_words, "words"),
         _m("filler_rate", "Filler words", n.filler_rate, "per 100 words", note=f"{n.fillers} fillers"),
+        *_delivery_entries(n.delivery),
         _m("reflections", "Turns reflecting the buyer's words", len(n.reflect_pos), "turns"),
         _m(
             "hidden_facts",
@@ -261,3 +287,77 @@ def metric_entries(n: CallNumbers, view: CallView) -> dict[str, Metric]:
         ),
     ]
     return {m.id: m for m in out}
+
+
+def _talk_note(n: CallNumbers) -> str:
+    if n.talk_basis != "seconds":
+        return ""
+    if n.buyer_seconds_estimated:
+        return (
+            f"measured; {n.buyer_seconds_estimated} buyer line(s) without audio estimated at "
+            f"{WORDS_PER_MINUTE} words a minute"
+        )
+    return "measured"
+
+
+def _rate_note(n: CallNumbers) -> str:
+    d = n.delivery
+    if d is None:
+        return "" if n.speaking_rate is not None else "needs voice timings"
+    note = d.report.metric("speaking_rate_wpm").note
+    return f"{note}; {d.spoken_turns} of {d.rep_turns} rep lines spoken"
+
+
+def _delivery_entries(d: DeliveryNumbers | None) -> list[Metric]:
+    """Spoken filler words and the pause before answering an objection (voice practice only)."""
+    if d is None:
+        return [
+            _m("spoken_filler_rate", "Filler words (spoken)", None, "per 100 words", applicable=False,
+               note=VOICE_ONLY),
+            _m("objection_pause", "Pause before answering an objection", None, "seconds", applicable=False,
+               note=VOICE_ONLY),
+        ]
+    report = d.report
+    fillers = report.fillers
+    detail = ", ".join(f"{k} ×{v}" for k, v in fillers.counts.items())
+    pause_ref = report.metric("pause_after_objection_s")
+    pause = d.objection_pause
+    pause_note = (
+        f"{len(d.objection_pauses)} objection(s) answered aloud; {_pause_verdict(pause)}"
+        if pause is not None
+        else "no objection was answered aloud with a measured pause"
+    )
+    if d.unmeasured_pauses:
+        pause_note += f"; {d.unmeasured_pauses} answer(s) without a measured pause left out"
+    return [
+        _m(
+            "spoken_filler_rate",
+            "Filler words (spoken)",
+            fillers.per_100_words if fillers.words else None,
+            "per 100 words",
+            "no published benchmark; fewer is better",
+            None,
+            applicable=bool(fillers.words),
+            note=f"{fillers.total} in {fillers.words} spoken words" + (f": {detail}" if detail else ""),
+        ),
+        _m(
+            "objection_pause",
+            "Pause before answering an objection",
+            pause,
+            "seconds",
+            pause_ref.reference,
+            GONG_PAUSE,
+            applicable=pause is not None,
+            note=pause_note,
+        ),
+    ]
+
+
+def _pause_verdict(seconds: float) -> str:
+    from simulator.voice.delivery import AVG_REP_OBJECTION_PAUSE_S, TOP_REP_OBJECTION_PAUSE_S
+
+    if seconds >= TOP_REP_OBJECTION_PAUSE_S:
+        return "pauses like top reps"
+    if seconds <= AVG_REP_OBJECTION_PAUSE_S:
+        return "answers as fast as average reps"
+    return "between average and top reps"

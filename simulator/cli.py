@@ -63,21 +63,26 @@ def practice(
     difficulty: Annotated[str, typer.Option(help="easy | medium | hard")] = "medium",
     voice: Annotated[bool, typer.Option("--voice", help="Speak and listen (push-to-talk).")] = False,
 ) -> None:
-    """Practise a conversation in the terminal, with the buyer's replies streamed."""
+    """Practise a conversation in the terminal, with the buyer's replies streamed (spoken with --voice)."""
     from simulator.terminal import converse, print_outcome
 
     settings = load_settings()
     try:
         with _service(settings) as service:
             buyer_name = _print_brief(service, scenario, persona, difficulty)
-            if voice:
-                console.print("[yellow]Voice mode is not available in this build; using text.[/]")
             events = service.start(scenario, persona_id=persona, difficulty=difficulty)
             first = next(events)
             session_id = first["session_id"]
             console.print(f"[dim]session {session_id} — resume later with `sparring resume {session_id}`[/]")
-            ended = converse(service, session_id, console, _read_rep_line, buyer_name=buyer_name,
-                             first_events=events)
+            if voice:
+                from simulator.terminal_voice import converse_by_voice
+
+                buyer = service.library.persona(persona or service.library.scenario(scenario).persona)
+                ended = converse_by_voice(service, session_id, console, console.input, persona=buyer,
+                                          first_events=events)
+            else:
+                ended = converse(service, session_id, console, _read_rep_line, buyer_name=buyer_name,
+                                 first_events=events)
             if ended:
                 print_outcome(console, ended)
                 _print_scorecard(service, session_id)
@@ -125,6 +130,25 @@ def resume(session_id: Annotated[str, typer.Argument(help="A session id from `sp
                 _print_scorecard(service, session_id)
     except SparringError as exc:
         raise _fail(str(exc)) from None
+
+
+@app.command()
+def transcribe(
+    file: Annotated[Path, typer.Argument(help="A recording: WAV, MP3, OGG, WebM, M4A, … (stereo calls: left = you).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Write the transcript here instead of stdout.")] = None,
+    speaker: Annotated[str, typer.Option("--speaker", help="Label for a one-speaker recording.")] = "Rep",
+) -> None:
+    """Transcribe a recording offline into 'Speaker: text' lines that `sparring grade` accepts."""
+    from simulator.voice import VoiceError, run_transcribe
+
+    try:
+        text = run_transcribe(file, out, speaker)
+    except VoiceError as exc:
+        raise _fail(str(exc)) from None
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        err.print(f"wrote {out} ({len(text.splitlines())} lines)")
 
 
 @app.command()

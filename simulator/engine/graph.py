@@ -24,12 +24,14 @@ from simulator.engine.context import SessionContext
 from simulator.engine.director import direct, initial_state, opening_move
 from simulator.engine.outcome import evaluate_outcome
 from simulator.engine.prompts import OPENING_REP_MESSAGE
+from simulator.engine.speech import buyer_with_speech, rep_speech_fields
 from simulator.engine.state import SessionState, TurnRecord
 from simulator.engine.understand import analyse
 from simulator.llm.base import ChatMessage
 
 RepInput = dict[str, Any]
-"""What the rep's turn resumes with: {"text": "..."} or {"end": True}."""
+"""What the rep's turn resumes with: {"text": "..."} (plus "speech": {...} when spoken, see
+:mod:`simulator.engine.speech`) or {"end": True}."""
 
 
 def _last_buyer_line(state: SessionState) -> str:
@@ -43,8 +45,8 @@ def start_node(state: SessionState, runtime: Runtime[SessionContext]) -> dict[st
     """Set up the buyer and choose the opening line."""
     director = runtime.context.director
     buyer, move = opening_move(director, initial_state(director))
-    return {"buyer": buyer, "move": move, "pending_rep": None, "end_requested": False, "transcript": [],
-            "voice_history": []}
+    return {"buyer": buyer, "move": move, "pending_rep": None, "pending_speech": None, "end_requested": False,
+            "transcript": [], "voice_history": []}
 
 
 def act_node(state: SessionState, runtime: Runtime[SessionContext]) -> dict[str, Any]:
@@ -76,22 +78,34 @@ def rep_turn_node(state: SessionState) -> dict[str, Any]:
     """Wait for the rep. Nothing with side effects happens before ``interrupt()``."""
     value: RepInput = interrupt({"waiting_for": "rep", "stage": state["buyer"]["stage"]})
     if value.get("end"):
-        return {"end_requested": True, "pending_rep": None}
-    return {"pending_rep": str(value["text"]), "end_requested": False}
+        return {"end_requested": True, "pending_rep": None, "pending_speech": None}
+    speech = value.get("speech")
+    return {"pending_rep": str(value["text"]), "pending_speech": speech if isinstance(speech, dict) else None,
+            "end_requested": False}
 
 
 def understand_node(state: SessionState, runtime: Runtime[SessionContext]) -> dict[str, Any]:
-    """Analyse the rep's message deterministically and record it."""
+    """Analyse the rep's message deterministically and record it (with its speech data, if spoken).
+
+    When the rep's speech data says how long the buyer's last line played, that buyer record is
+    re-recorded with ``speech_s`` (the transcript reducer replaces it by index).
+    """
     ctx = runtime.context
     text = state["pending_rep"] or ""
+    speech = state.get("pending_speech")
+    transcript = state.get("transcript", [])
     analysis = analyse(text, ctx.analysis_context(_last_buyer_line(state)))
     record = TurnRecord(
-        index=len(state.get("transcript", [])), speaker="rep", text=text, stage=state["buyer"]["stage"],
+        index=len(transcript), speaker="rep", text=text, stage=state["buyer"]["stage"],
         analysis=analysis, move=None, state=None, voiced_by="rep", rejected=None, llm_line=None,
         at=ctx.clock(),
     )
+    spoken = rep_speech_fields(speech)
+    if spoken is not None:
+        record["speech_s"], record["delivery"] = spoken
     get_stream_writer()({"type": "turn", "record": record})
-    return {"analysis": analysis, "transcript": [record]}
+    buyer = buyer_with_speech(transcript, speech)
+    return {"analysis": analysis, "transcript": ([buyer] if buyer else []) + [record]}
 
 
 def direct_node(state: SessionState, runtime: Runtime[SessionContext]) -> dict[str, Any]:

@@ -98,6 +98,26 @@ class BuyerMove(TypedDict):
     """Human-readable changes, e.g. 'trust 0.30 → 0.35 (open question on budget)'."""
 
 
+class SpokenWord(TypedDict):
+    """One word the rep said, as transcribed: seconds from the start of the rep's recording."""
+
+    text: str
+    start: float
+    end: float
+
+
+class Delivery(TypedDict):
+    """How a rep's spoken turn was delivered (voice sessions), for the delivery metrics."""
+
+    words: list[SpokenWord]
+    """The transcribed words with their times (seconds from the start of the recording)."""
+    pause_s: float | None
+    """Silence between the end of the buyer's audio and the rep's first word (negative: the rep
+    spoke over the buyer); None when the UI could not measure it."""
+    duration_s: float
+    """Length of the rep's recording in seconds."""
+
+
 class TurnRecord(TypedDict):
     """One line of the transcript with everything the grader and the replay need."""
 
@@ -119,7 +139,10 @@ class TurnRecord(TypedDict):
     at: float
     """Seconds since the epoch (from the injected clock)."""
     speech_s: NotRequired[float]
-    """Voice sessions: seconds the speaker spoke in this turn (for talk ratio and monologue time)."""
+    """Voice sessions: seconds the speaker spoke in this turn (for talk ratio and monologue time).
+    Rep: first word start to last word end; buyer: the length of the buyer's audio as played."""
+    delivery: NotRequired[Delivery]
+    """Voice sessions, rep lines that were spoken: word timings and the pause before speaking."""
 
 
 class Outcome(TypedDict):
@@ -131,6 +154,23 @@ class Outcome(TypedDict):
     summary: dict[str, Any]
 
 
+def add_turns(left: list[TurnRecord], right: list[TurnRecord]) -> list[TurnRecord]:
+    """The transcript reducer: append new records; a record whose ``index`` is already in the
+    transcript replaces that record (how a buyer line gets its measured ``speech_s`` later)."""
+    if not right:
+        return left
+    merged = list(left)
+    position = {int(r["index"]): i for i, r in enumerate(merged)}
+    for record in right:
+        at = position.get(int(record["index"]))
+        if at is None:
+            position[int(record["index"])] = len(merged)
+            merged.append(record)
+        else:
+            merged[at] = record
+    return merged
+
+
 class SessionState(TypedDict, total=False):
     """LangGraph state of one practice session."""
 
@@ -139,10 +179,12 @@ class SessionState(TypedDict, total=False):
     persona_id: str
     difficulty: str
     buyer: BuyerState
-    transcript: Annotated[list[TurnRecord], operator.add]
+    transcript: Annotated[list[TurnRecord], add_turns]
     voice_history: Annotated[list[ChatMessage], operator.add]
     """The exact messages the voice model saw (so the prompt prefix stays byte-stable)."""
     pending_rep: str | None
+    pending_speech: dict[str, Any] | None
+    """The rep's speech data for the turn being processed (see :mod:`simulator.engine.speech`)."""
     end_requested: bool
     analysis: RepAnalysis | None
     move: BuyerMove | None

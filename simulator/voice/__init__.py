@@ -8,6 +8,8 @@ sounddevice; each loads on first use. Modules, one job each:
 * :mod:`~simulator.voice.audio` — push-to-talk recording and playback via sounddevice.
 * :mod:`~simulator.voice.transcribe` — a recording to ``Speaker: text`` lines (``sparring transcribe``).
 * :mod:`~simulator.voice.delivery` — speaking rate, fillers, pauses, monologue vs published references.
+* :mod:`~simulator.voice.live` — live voice turns: the ``speech`` payload, buyer playback clock, sentences.
+* :mod:`~simulator.voice.persona_voice` — a persona's ``voice:`` setting → :class:`VoiceSetting`.
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ from simulator.voice.errors import (
     VoiceError,
     VoiceModelUnavailableError,
 )
-from simulator.voice.stt import Segment, SpeechToText, Transcript, Word, get_stt, transcribe
+from simulator.voice.live import BuyerPlayback, SentenceSplitter, speech_payload
+from simulator.voice.persona_voice import persona_voice_setting
+from simulator.voice.stt import Segment, SpeechToText, Transcript, Word, get_stt
+from simulator.voice.stt import transcribe as _transcribe
 from simulator.voice.transcribe import run_transcribe, transcribe_file, transcribe_turns
 from simulator.voice.tts import (
     PRESETS,
@@ -44,16 +49,22 @@ from simulator.voice.tts import (
     voice_preset,
 )
 
+transcribe = _transcribe
+"""Speech to text (:func:`simulator.voice.stt.transcribe`). Bound last: importing the ``transcribe``
+submodule above sets ``simulator.voice.transcribe`` to that module."""
+
 __all__ = [
     "PRESETS",
     "AudioDeviceError",
     "AudioInputError",
+    "BuyerPlayback",
     "DeliveryReport",
     "EmptyAudioError",
     "Metric",
     "NoTTSEngineError",
     "Recorder",
     "Segment",
+    "SentenceSplitter",
     "Speech",
     "SpeechToText",
     "TTSStatus",
@@ -68,11 +79,13 @@ __all__ = [
     "count_fillers",
     "delivery_report",
     "get_stt",
+    "persona_voice_setting",
     "play",
     "preload_tts",
     "push_to_talk",
     "record",
     "run_transcribe",
+    "speech_payload",
     "synthesize",
     "synthesize_to_file",
     "transcribe",
