@@ -10,6 +10,7 @@ import gradio as gr
 from simulator.web import practice_page as page
 from simulator.web.session_view import session_panel
 from simulator.web.ui_common import PageContext
+from simulator.web.voice_ui import voice_controls, wire_voice
 
 
 def build_practice_tab(ctx: PageContext) -> None:
@@ -55,6 +56,7 @@ def build_practice_tab(ctx: PageContext) -> None:
                     end = gr.Button("End call", variant="stop", elem_id="end")
                 status = gr.Markdown("", elem_id="status")
                 hint_md = gr.Markdown("", elem_id="hint")
+                voice = voice_controls()
         with gr.Column(visible=False, elem_id="scorecard") as card_col:
             gr.Markdown("## Scorecard")
             with gr.Row():
@@ -161,9 +163,19 @@ def build_practice_tab(ctx: PageContext) -> None:
     scenario.input(on_select, [scenario, difficulty], [persona, brief, rubric])
     persona.input(on_brief, [scenario, persona, difficulty], brief)
     difficulty.input(on_brief, [scenario, persona, difficulty], brief)
-    start.click(on_start, [scenario, persona, difficulty], outputs)
-    send.click(on_send, [call, message, chat, stage], outputs)
-    message.submit(on_send, [call, message, chat, stage], outputs)
+    started = start.click(on_start, [scenario, persona, difficulty], outputs)
+    sent = send.click(on_send, [call, message, chat, stage], outputs)
+    submitted = message.submit(on_send, [call, message, chat, stage], outputs)
+
+    def scorecard_if_ended(c: page.Call | None, history: list[dict[str, Any]], request: gr.Request) -> tuple[Any, ...]:
+        ended = False
+        if c and c.get("session_id"):
+            view = services.practice.get(c["session_id"], user_id=ctx.actor(request).id)
+            ended = view.outcome is not None
+        return show(page.CallUpdate(history or [], c, ended=ended), request)[6:]
+
+    wire_voice(ctx, voice, call=call, chat=chat, status=status, events_with_reply=[started, sent, submitted],
+               scorecard=scorecard_if_ended, scorecard_outputs=outputs[6:])
     end.click(on_end, [call, chat], outputs)
     hint.click(on_hint, [call], hint_md)
     retry.click(on_retry, [call], outputs)
