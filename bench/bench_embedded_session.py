@@ -177,7 +177,7 @@ def part_leaks(settings: Settings, min_turns: int) -> None:
 
 def part_memory(settings: Settings, turns: int) -> None:
     try:
-        from grading.api import grade_session
+        from grading import grade_session
     except ImportError:
         grade_session = None  # type: ignore[assignment]
     library = load_library()
