@@ -618,3 +618,43 @@ def test_checkpointer_and_store_timing_smoke(tmp_path: Path) -> None:
     per_turn_ms = (time.perf_counter() - start) * 1000 / 50
     eng.dispose()
     assert per_turn_ms < 50, per_turn_ms
+
+
+def test_voice_turn_speech_round_trips_and_fills_in_later(tmp_path: Path) -> None:
+    """Speech timings survive the store; a turn re-recorded with its timing gets it filled in."""
+    from simulator.store.db import create_db_engine, init_schema
+    from simulator.store.sessions import SessionStore
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'voice.db'}")
+    init_schema(engine)
+    store = SessionStore(engine)
+    store.create_session(scenario_id="s", persona_id="p", difficulty="medium", session_id="v1")
+    buyer: dict[str, Any] = {"index": 0, "speaker": "buyer", "text": "Hello.", "stage": "opening", "analysis": None,
+                             "move": None, "state": None, "voiced_by": "gist", "rejected": None, "llm_line": None,
+                             "at": 1.0}
+    rep = {**buyer, "index": 1, "speaker": "rep", "voiced_by": "rep", "speech_s": 2.5,
+           "delivery": {"words": [{"text": "hi", "start": 0.1, "end": 0.4}], "pause_s": 0.8, "duration_s": 3.0}}
+    store.append_turns("v1", [buyer, rep])  # type: ignore[list-item]
+    store.append_turns("v1", [{**buyer, "speech_s": 1.7}])  # type: ignore[list-item]
+    got = store.get_turns("v1")
+    assert got[0].get("speech_s") == 1.7
+    assert got[1].get("speech_s") == 2.5 and got[1].get("delivery") == rep["delivery"]
+
+
+def test_version_1_database_is_migrated(tmp_path: Path) -> None:
+    """A store created before turns.speech existed gains the column and keeps its rows."""
+    import sqlite3
+
+    from simulator.store.db import create_db_engine, get_schema_version, init_schema
+
+    path = tmp_path / "old.db"
+    engine = create_db_engine(f"sqlite:///{path}")
+    init_schema(engine)
+    engine.dispose()
+    with sqlite3.connect(path) as conn:  # turn it back into a version-1 database
+        conn.execute("ALTER TABLE turns DROP COLUMN speech")
+        conn.execute("UPDATE schema_version SET version = 1")
+    engine = create_db_engine(f"sqlite:///{path}")
+    assert init_schema(engine) == 2 and get_schema_version(engine) == 2
+    with sqlite3.connect(path) as conn:
+        assert "speech" in [row[1] for row in conn.execute("PRAGMA table_info(turns)")]

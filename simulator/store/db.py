@@ -44,8 +44,13 @@ class SchemaVersionError(SparringError):
 
 Migration = Callable[[Connection], None]
 
-MIGRATIONS: dict[int, Migration] = {}
-"""``MIGRATIONS[n]`` upgrades a database at version ``n`` to ``n + 1`` (none yet)."""
+def _add_turn_speech(conn: Connection) -> None:
+    """v1 → v2: voice turns keep their speech timings (``turns.speech``)."""
+    conn.execute(text("ALTER TABLE turns ADD COLUMN speech JSON"))
+
+
+MIGRATIONS: dict[int, Migration] = {1: _add_turn_speech}
+"""``MIGRATIONS[n]`` upgrades a database at version ``n`` to ``n + 1``."""
 
 
 def normalize_database_url(url: str | URL) -> URL:

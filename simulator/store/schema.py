@@ -33,7 +33,7 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bump with every schema change, and add the step to :data:`simulator.store.db.MIGRATIONS`."""
 
 metadata = MetaData(
@@ -95,6 +95,7 @@ turns = Table(
     Column("rejected", Text, nullable=True),
     Column("llm_line", Text, nullable=True),
     Column("at", Float, nullable=False),
+    Column("speech", Json, nullable=True),  # voice turns: {"speech_s": ..., "delivery": {...}} (v2)
     PrimaryKeyConstraint("session_id", "idx"),
     CheckConstraint("speaker IN ('rep', 'buyer')", name="speaker"),
 )

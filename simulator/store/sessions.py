@@ -81,16 +81,25 @@ def _turn_row(session_id: str, turn: TurnRecord) -> dict[str, Any]:
         "rejected": turn.get("rejected"),
         "llm_line": turn.get("llm_line"),
         "at": turn["at"],
+        "speech": _speech_of(turn),
     }
+
+
+def _speech_of(turn: TurnRecord) -> dict[str, Any] | None:
+    """The optional voice fields of a turn, stored together in ``turns.speech``."""
+    speech: dict[str, Any] = {key: turn[key] for key in ("speech_s", "delivery") if key in turn}
+    return speech or None
 
 
 def _turn_record(row: Row[Any]) -> TurnRecord:
     m = row._mapping
-    return TurnRecord(
+    record = TurnRecord(
         index=m["idx"], speaker=m["speaker"], text=m["text"], stage=m["stage"], analysis=m["analysis"],
         move=m["move"], state=m["state"], voiced_by=m["voiced_by"], rejected=m["rejected"],
         llm_line=m["llm_line"], at=m["at"],
     )
+    record.update(m["speech"] or {})  # type: ignore[typeddict-item]
+    return record
 
 
 class SessionStore:
@@ -186,7 +195,8 @@ class SessionStore:
         """Store the turns whose index is not stored yet; return how many were new.
 
         Idempotent by ``(session_id, index)``: a turn already stored is left as it is (also when a
-        concurrent call stores it first), so re-syncing a whole transcript is safe. Within one
+        concurrent call stores it first), so re-syncing a whole transcript is safe; only its
+        missing speech timing is filled in when a later record carries one. Within one
         call, the first turn with a given index wins.
 
         Raises:
@@ -205,6 +215,10 @@ class SessionStore:
                 select(turns.c.idx).where(turns.c.session_id == session_id, turns.c.idx.in_(list(rows)))
             ).scalars())
             new = [row for idx, row in rows.items() if idx not in stored]
+            for idx, row in rows.items():
+                if idx in stored and row["speech"] is not None:  # a turn re-recorded with its speech timing
+                    conn.execute(update(turns).where(turns.c.session_id == session_id, turns.c.idx == idx,
+                                                     turns.c.speech.is_(None)).values(speech=row["speech"]))
             if new:
                 stmt = self._insert(turns).on_conflict_do_nothing(index_elements=["session_id", "idx"])
                 conn.execute(stmt, new)
