@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from simulator.content.competencies import COMPETENCY_IDS
 from simulator.content.loader import load_model
 from simulator.content.models import Scenario
 
@@ -22,17 +23,6 @@ CallKind = Literal["discovery", "objection_handling", "negotiation", "transcript
 """The three scenario kinds, and 'transcript' for a real call graded without a scenario."""
 
 CALL_KINDS: tuple[CallKind, ...] = ("discovery", "objection_handling", "negotiation", "transcript")
-
-COMPETENCY_IDS: tuple[str, ...] = (
-    "discovery_questioning",
-    "active_listening",
-    "value_articulation",
-    "objection_handling",
-    "negotiation",
-    "closing_next_steps",
-    "rapport_communication",
-)
-"""The fixed competency ids scenarios refer to (``Scenario.competencies``)."""
 
 ParamValue = int | float
 

