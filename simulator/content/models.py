@@ -59,6 +59,14 @@ class BuyerLines(Strict):
         min_length=1, description="Asked to meet without a concrete time: ask the rep to propose one."
     )
     thanks: list[str] = Field(min_length=1, description="Responding to thanks or a goodbye.")
+    not_understood: list[str] = Field(
+        default_factory=lambda: [
+            "Sorry, I didn't follow that. Could you say it again, in plain English?",
+            "I'm not sure what you mean. Can you rephrase that?",
+        ],
+        min_length=1,
+        description="Said when the rep's message has no readable English words (another language, emoji only).",
+    )
 
     @model_validator(mode="after")
     def _when_placeholder(self) -> BuyerLines:

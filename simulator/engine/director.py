@@ -39,7 +39,7 @@ Next steps (rules/closing.py)
 
 from __future__ import annotations
 
-from simulator.engine.rules.closing import end_of_turn, is_goodbye, next_step
+from simulator.engine.rules.closing import end_of_turn, next_step
 from simulator.engine.rules.discovery import conversation, listening
 from simulator.engine.rules.negotiation import negotiate
 from simulator.engine.rules.objections import handle_objection, raise_next_objection, response_hits
@@ -101,6 +101,10 @@ def direct(
     """Apply the rules to one rep message and choose the buyer's move."""
     t = Turn(ctx, state)
     t.s["turn"] += 1
+    if not a.get("understood", True):
+        t.say("answer", t.line("not_understood"), "the message has no readable English words: no rule applies")
+        end_of_turn(t)
+        return t.s, t.move()
     stages = KIND_STAGES[ctx.kind]
     if t.s["stage"] == stages[0] and not (a["greeting"] and a["words"] <= 12 and not a["questions"]):
         t.stage(stages[1], "the rep moved past small talk")
@@ -118,7 +122,7 @@ def direct(
         raise_next_objection(t, a)
     if not t.s["ended"] and a["next_step"] and t.kind not in ("agree_next_step", "walk_away", "accept"):
         next_step(t, a)
-    if a["thanks_or_goodbye"] and is_goodbye(rep_text) and not t.s["ended"]:
+    if a["ends_call"] and not t.s["ended"]:
         t.clear()
         t.say("thanks", t.line("thanks"), "the rep said goodbye")
         t.end("rep_goodbye", "the rep said goodbye")

@@ -11,16 +11,9 @@ from simulator.engine.rules.turn import Turn
 from simulator.engine.state import KIND_STAGES
 from simulator.engine.understand import RepAnalysis
 
-_GOODBYES = ("bye", "talk soon", "speak soon", "take care", "have a great", "have a good")
 NEXT_STEP_TRUST = 0.5
 _GOOD_MOVES = ("reveal_fact", "agree_next_step", "accept", "resolve_objection")
 """Moves that are not prefixed with an impatient line even when patience is low."""
-
-
-def is_goodbye(text: str) -> bool:
-    """Does the rep's message say goodbye (not just thanks)?"""
-    low = text.lower()
-    return any(w in low for w in _GOODBYES)
 
 
 def _ready(t: Turn) -> tuple[bool, str]:

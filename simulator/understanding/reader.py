@@ -1,0 +1,173 @@
+"""Read one rep message: clean, segment, extract values, apply rules, then the learned models.
+
+``read_rep`` is deterministic and needs no LLM. Every label keeps a reason a rep can read.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from simulator.understanding import classifier
+from simulator.understanding.definitions import BOOLEAN_LABELS, MAX_ANALYSED_CHARS, QuestionKind
+from simulator.understanding.embedding import shared_embedder
+from simulator.understanding.ngrams import ngram_features
+from simulator.understanding.questions import QuestionReading, read_questions
+from simulator.understanding.rules import read_rules
+from simulator.understanding.text import has_letters, language_of, normalise, sentences, visible_text, words_of
+from simulator.understanding.times import concrete_time
+from simulator.understanding.values import Amount, amounts, discount_percents, owner_features
+
+
+MAX_EMBEDDED_SENTENCES = 4
+"""Sentences beyond these are covered by the whole-message embedding only (keeps long turns fast)."""
+
+
+@dataclass
+class RepReading:
+    """Everything the engine and the grader need to know about one rep message."""
+
+    text: str
+    visible: str
+    language: str
+    words: int
+    sentences: list[str]
+    questions: list[QuestionReading]
+    question_kind: QuestionKind
+    labels: dict[str, bool]
+    next_step_time: str | None
+    amounts: list[Amount]
+    discount_pcts: list[float]
+    reasons: list[str] = field(default_factory=list)
+    probabilities: dict[str, float] = field(default_factory=dict)
+    rule_question_kind: QuestionKind = "none"
+    features: np.ndarray | None = None
+
+    @property
+    def rep_prices(self) -> list[float]:
+        return [a.value for a in self.amounts if a.owner == "rep"]
+
+    def as_json(self) -> dict[str, Any]:
+        """The `sparring understand` record."""
+        return {
+            "text": self.text,
+            "question_kind": self.question_kind,
+            "next_step": self.labels["next_step"],
+            "next_step_time": self.next_step_time,
+            "concession": self.labels["concession"],
+            "asks_in_return": self.labels["asks_in_return"],
+            "acknowledges": self.labels["acknowledges"],
+            "is_pitch": self.labels["is_pitch"],
+            "greeting": self.labels["greeting"],
+            "thanks_or_goodbye": self.labels["thanks_or_goodbye"],
+            "ends_call": self.labels["ends_call"],
+            "prices": [{"value": a.value, "owner": a.owner} for a in self.amounts],
+            "language": self.language,
+            "reasons": self.reasons,
+        }
+
+
+def models_enabled() -> bool:
+    """Learned models on unless SPARRING_UNDERSTANDING=rules (rules alone: faster, less accurate)."""
+    return os.environ.get("SPARRING_UNDERSTANDING", "models").lower() != "rules"
+
+
+def _empty(text: str, visible: str, language: str, reason: str) -> RepReading:
+    return RepReading(text=text, visible=visible, language=language, words=len(words_of(normalise(visible))),
+                      sentences=[], questions=[], question_kind="none",
+                      labels=dict.fromkeys(BOOLEAN_LABELS, False), next_step_time=None, amounts=[],
+                      discount_pcts=[], reasons=[reason])
+
+
+def feature_vector(low: str, rule_features: list[float], parts: list[str] | None = None) -> np.ndarray:
+    """What the learned models see: the message's embedding, the element-wise maximum of its sentences'
+    embeddings (a short acknowledgement inside a long turn still shows), the rule features, hashed words."""
+    embedder = shared_embedder()
+    whole = embedder.embed(low)
+    pieces = [normalise(p) for p in (parts or [])][:MAX_EMBEDDED_SENTENCES]
+    peak = np.max(np.vstack([embedder.embed(p) for p in pieces]), axis=0) if len(pieces) > 1 else whole
+    return np.concatenate([whole, peak, np.array(rule_features), ngram_features(low)])
+
+
+def read_rep(text: str, list_price: float | None = None, use_models: bool | None = None,
+             keep_features: bool = False) -> RepReading:
+    """Label one rep message. Pure and deterministic."""
+    visible = visible_text(text[:MAX_ANALYSED_CHARS])
+    if not visible.strip():
+        return _empty(text, visible, "und", "empty message: nothing to read")
+    if not has_letters(visible):
+        return _empty(text, visible, "und", "no words (emoji or symbols only): nothing to read")
+    language = language_of(visible)
+    if language != "en":
+        return _empty(text, visible, language, f"not English ({language}): the buyer did not understand")
+
+    low = normalise(visible)
+    parts = sentences(visible)
+    questions = read_questions(parts)
+    found = amounts(visible, list_price)
+    discounts = discount_percents(visible)
+    time_phrase = concrete_time(visible)
+    words = len(words_of(low))
+    rules = read_rules(low, parts, questions, found, discounts, time_phrase, words, list_price)
+
+    if any(q.kind == "open" for q in questions):
+        kind: QuestionKind = "open"
+    elif questions:
+        kind = "closed"
+    else:
+        kind = "none"
+    rule_kind = kind
+    reasons = [f"{q.kind} question: {q.sentence.strip()[:80]!r} — {q.reason}" for q in questions]
+
+    labels = dict(rules.labels)
+    probabilities: dict[str, float] = {}
+    models = classifier.shipped("rep") if (models_enabled() if use_models is None else use_models) else None
+    x = feature_vector(low, rules.features, parts) if (models is not None or keep_features) else None
+    if models is not None and x is not None:
+        for name in BOOLEAN_LABELS:
+            model = models.binary.get(name)
+            if model is None:
+                continue
+            p = model.probability(x)
+            probabilities[name] = round(p, 3)
+            decided = p >= model.threshold
+            if decided != labels[name]:
+                rules.reasons[name] = (
+                    f"the learned model reads it (p={p:.2f})" if decided
+                    else f"{rules.reasons.get(name, '')} — overruled by the learned model (p={p:.2f})"
+                )
+            labels[name] = decided
+        if "price_owner" in models.multiclass and found:
+            relabelled = []
+            for i, a in enumerate(found):
+                owner, p = models.predict_class("price_owner", owner_features(a, list_price, i, len(found)))
+                if owner != a.owner:
+                    a = replace(a, owner=owner, cue=f"learned model (p={p:.2f}; rules said {a.owner}: {a.cue})")
+                relabelled.append(a)
+            found = relabelled
+        if "question_kind" in models.multiclass:
+            learned, p = models.predict_class("question_kind", x)
+            if learned != kind:
+                reasons.append(f"question kind {kind} → {learned} by the learned model (p={p:.2f})")
+                kind = learned  # type: ignore[assignment]
+    labels["asks_in_return"] = labels["asks_in_return"] and labels["concession"]
+    next_step_time = time_phrase if labels["next_step"] else None
+
+    for name in BOOLEAN_LABELS:
+        if labels[name] and name in rules.reasons:
+            reasons.append(rules.reasons[name])
+        elif labels[name]:
+            reasons.append(f"{name}: the learned model reads it (p={probabilities.get(name, 0):.2f})")
+        elif name in rules.reasons and "overruled" in rules.reasons[name]:
+            reasons.append(rules.reasons[name])
+    if labels["next_step"]:
+        reasons.append(f"next step time: {next_step_time!r}" if next_step_time else "next step with no concrete time")
+    for a in found:
+        reasons.append(f"price {a.value:,.0f} is the {a.owner}'s ({a.cue})")
+    return RepReading(text=text, visible=visible, language=language, words=words, sentences=parts,
+                      questions=questions, question_kind=kind, labels=labels, next_step_time=next_step_time,
+                      amounts=found, discount_pcts=discounts, reasons=reasons, probabilities=probabilities,
+                      rule_question_kind=rule_kind, features=x)
