@@ -18,11 +18,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulator.understanding import corpus  # noqa: E402
-from simulator.understanding.buyer import read_buyer  # noqa: E402
-from simulator.understanding.definitions import BUYER_LABELS  # noqa: E402
-from simulator.understanding.evaluation import LabelScore, Report, evaluate  # noqa: E402
-from simulator.understanding.reader import read_rep  # noqa: E402
+from simulator.understanding import corpus
+from simulator.understanding.buyer import read_buyer
+from simulator.understanding.definitions import BUYER_LABELS
+from simulator.understanding.evaluation import LabelScore, Report, evaluate
+from simulator.understanding.reader import read_rep
 
 TARGETS = {"question_kind": 0.97, "boolean_f1": 0.93, "price_owner": 0.95, "buyer_f1": 0.90}
 

@@ -18,9 +18,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulator.understanding import classifier, corpus  # noqa: E402
-from simulator.understanding.definitions import BOOLEAN_LABELS, BUYER_LABELS, PRICE_OWNERS  # noqa: E402
-from simulator.understanding.evaluation import LabelScore  # noqa: E402
+from simulator.understanding import classifier, corpus
+from simulator.understanding.definitions import BOOLEAN_LABELS, BUYER_LABELS, PRICE_OWNERS
+from simulator.understanding.evaluation import LabelScore
 
 TRAIN_ONLY = False
 """--train-only: fit the final models on train alone, so the dev split can show honest errors."""
@@ -43,8 +43,9 @@ def _fit(x: np.ndarray, y: np.ndarray, c: float) -> Any:
     return model
 
 
-def choose_binary(name: str, xt: np.ndarray, yt: np.ndarray, xd: np.ndarray, yd: np.ndarray,
-                  rule_dev: np.ndarray) -> classifier.BinaryModel | None:
+def choose_binary(
+    name: str, xt: np.ndarray, yt: np.ndarray, xd: np.ndarray, yd: np.ndarray, rule_dev: np.ndarray
+) -> classifier.BinaryModel | None:
     """The best C and threshold on dev; None when the rules alone do at least as well there."""
     rule_f1 = _f1(yd, rule_dev)
     if yt.sum() < 5 or yt.sum() == len(yt):
@@ -69,13 +70,14 @@ def choose_binary(name: str, xt: np.ndarray, yt: np.ndarray, xd: np.ndarray, yd:
 
 
 def train_rep(out: Path) -> None:
-    from simulator.understanding.reader import read_rep
     from simulator.understanding.ngrams import BUCKETS
+    from simulator.understanding.reader import read_rep
     from simulator.understanding.rules import FEATURE_NAMES
 
     def featurise(items: list[dict[str, Any]]) -> tuple[np.ndarray, list[Any]]:
-        readings = [read_rep(u["text"], u["context"].get("list_price"), use_models=False, keep_features=True)
-                    for u in items]
+        readings = [
+            read_rep(u["text"], u["context"].get("list_price"), use_models=False, keep_features=True) for u in items
+        ]
         dim = 768 + len(FEATURE_NAMES) + BUCKETS
         x = np.vstack([r.features if r.features is not None else np.zeros(dim) for r in readings])
         return x, readings
@@ -95,7 +97,9 @@ def train_rep(out: Path) -> None:
     classes = ("open", "closed", "none")
     kt = np.array([classes.index(u["labels"]["question_kind"]) for u in train])
     kd = np.array([classes.index(u["labels"]["question_kind"]) for u in dev])
-    rule_acc = float(np.mean([r.rule_question_kind == u["labels"]["question_kind"] for r, u in zip(rd, dev, strict=True)]))
+    rule_acc = float(
+        np.mean([r.rule_question_kind == u["labels"]["question_kind"] for r, u in zip(rd, dev, strict=True)])
+    )
     best_c, best_acc = None, rule_acc
     from sklearn.linear_model import LogisticRegression
 
@@ -117,8 +121,10 @@ def train_rep(out: Path) -> None:
     if owner_model is not None:
         multiclass["price_owner"] = owner_model
         names["price_owner"] = PRICE_OWNERS
-    classifier.save(out, classifier.LabelModels(binary, ("embedding",) * 768 + FEATURE_NAMES + ("ngram",) * BUCKETS,
-                                                    names, multiclass))
+    classifier.save(
+        out,
+        classifier.LabelModels(binary, ("embedding",) * 768 + FEATURE_NAMES + ("ngram",) * BUCKETS, names, multiclass),
+    )
     print(f"wrote {out}")
 
 
@@ -140,8 +146,9 @@ def _owner_rows(items: list[dict[str, Any]], readings: list[Any]) -> tuple[np.nd
     return np.array(xs), np.array(ys), np.array(rules)
 
 
-def choose_price_owner(train: list[dict[str, Any]], dev: list[dict[str, Any]], rt: list[Any],
-                       rd: list[Any]) -> tuple[np.ndarray, np.ndarray] | None:
+def choose_price_owner(
+    train: list[dict[str, Any]], dev: list[dict[str, Any]], rt: list[Any], rd: list[Any]
+) -> tuple[np.ndarray, np.ndarray] | None:
     """A multinomial model of whose amount it is, kept only if it beats the rules on dev."""
     from sklearn.linear_model import LogisticRegression
 
@@ -157,8 +164,10 @@ def choose_price_owner(train: list[dict[str, Any]], dev: list[dict[str, Any]], r
         print(f"  price_owner        rules {rule_acc:.3f} stand on dev ({len(yd)} amounts)")
         return None
     m = LogisticRegression(C=best_c, max_iter=4000).fit(np.vstack([xt, xd]), np.concatenate([yt, yd]))
-    print(f"  price_owner        dev accuracy rules {rule_acc:.3f} → learned {best_acc:.3f} (C={best_c}, "
-          f"{len(yt)} train amounts)")
+    print(
+        f"  price_owner        dev accuracy rules {rule_acc:.3f} → learned {best_acc:.3f} (C={best_c}, "
+        f"{len(yt)} train amounts)"
+    )
     return m.coef_.astype(np.float64), m.intercept_.astype(np.float64)
 
 
@@ -188,8 +197,11 @@ def train_buyer(out: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--buyer", action="store_true", help="train the buyer-line models instead")
-    parser.add_argument("--train-only", action="store_true",
-                        help="fit on train alone (to inspect dev errors); the shipped models use train + dev")
+    parser.add_argument(
+        "--train-only",
+        action="store_true",
+        help="fit on train alone (to inspect dev errors); the shipped models use train + dev",
+    )
     args = parser.parse_args()
     global TRAIN_ONLY
     TRAIN_ONLY = args.train_only

@@ -12,9 +12,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulator.understanding import corpus  # noqa: E402
-from simulator.understanding.evaluation import evaluate  # noqa: E402
-from simulator.understanding.reader import read_rep  # noqa: E402
+from simulator.understanding import corpus
+from simulator.understanding.evaluation import evaluate
+from simulator.understanding.reader import read_rep
 
 
 def main() -> None:

@@ -211,14 +211,32 @@ def validate(
 def selfplay(
     scenario: Annotated[str | None, typer.Option(
         "--scenario", "-s", help="Scenario id; omit it to check every scenario with both reps.")] = None,
-    rep: Annotated[str, typer.Option(help="strong | weak")] = "strong",
+    rep: Annotated[str | None, typer.Option(help="strong | weak (default: strong)")] = None,
     difficulty: Annotated[str, typer.Option(help="easy | medium | hard")] = "medium",
     persona: Annotated[str | None, typer.Option(help="Persona id (default: the scenario's).")] = None,
+    rep_script: Annotated[Path | None, typer.Option(
+        "--rep-script", help="Play your own rep lines from this file (one message per line; "
+                             "blank lines and # comments skipped) instead of a scripted rep.")] = None,
 ) -> None:
-    """Play a whole call with a scripted rep (no LLM) and print what happened and the outcome."""
-    from simulator.content.loader import load_library
-    from simulator.engine.selfplay_report import matrix, matrix_lines, report_lines, run_selfplay
+    """Play a whole call with a scripted rep or your own lines (no LLM) and print what happened and the outcome.
 
+    With --rep-script the lines are said in order whatever the buyer answers; if they run out before
+    the buyer ends the call, the call ends there and the outcome is judged as it stands."""
+    from simulator.content.loader import load_library
+    from simulator.engine.selfplay_report import (
+        matrix,
+        matrix_lines,
+        read_rep_script,
+        report_lines,
+        run_rep_script,
+        run_selfplay,
+    )
+
+    if rep_script is not None and rep is not None:
+        raise _fail("use either --rep or --rep-script, not both")
+    if rep_script is not None and scenario is None:
+        raise _fail("--rep-script needs --scenario (see `sparring scenarios` for the ids)")
+    rep = rep or "strong"
     if rep not in ("strong", "weak"):
         raise _fail(f"--rep must be strong or weak (got {rep!r})")
     if difficulty not in ("easy", "medium", "hard"):
@@ -233,8 +251,12 @@ def selfplay(
             if any(line.endswith("FAIL") for line in lines):
                 raise typer.Exit(1)
             return
-        run = run_selfplay(scenario, rep, difficulty, persona_id=persona,  # type: ignore[arg-type]
-                           library=library)
+        if rep_script is not None:
+            run = run_rep_script(scenario, read_rep_script(rep_script), difficulty, persona_id=persona,
+                                 library=library, label=f"scripted ({rep_script.name})")
+        else:
+            run = run_selfplay(scenario, rep, difficulty, persona_id=persona,  # type: ignore[arg-type]
+                               library=library)
     except SparringError as exc:
         raise _fail(str(exc)) from None
     print("\n".join(report_lines(run, library)))
@@ -329,8 +351,11 @@ def user_list() -> None:
 
 def _mount_optional_commands() -> None:
     from grading.cli import grade
+    from simulator.understanding.cli import understand
 
     app.command("grade", help="Grade a practice session id, a JSON transcript or a 'Speaker: text' file.")(grade)
+    app.command("understand", help="How each rep message on stdin is read (one JSON object per line), and why.")(
+        understand)
 
 
 _mount_optional_commands()

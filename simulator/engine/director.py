@@ -42,7 +42,12 @@ from __future__ import annotations
 from simulator.engine.rules.closing import end_of_turn, next_step
 from simulator.engine.rules.discovery import conversation, listening
 from simulator.engine.rules.negotiation import negotiate
-from simulator.engine.rules.objections import handle_objection, raise_next_objection, response_hits
+from simulator.engine.rules.objections import (
+    answers_explored_concern,
+    handle_objection,
+    raise_next_objection,
+    response_hits,
+)
 from simulator.engine.rules.turn import TRUST_STEP, DirectorContext, Turn, format_price
 from simulator.engine.state import KIND_STAGES, BuyerMove, BuyerState
 from simulator.engine.understand import RepAnalysis
@@ -109,6 +114,9 @@ def direct(
     if t.s["stage"] == stages[0] and not (a["greeting"] and a["words"] <= 12 and not a["questions"]):
         t.stage(stages[1], "the rep moved past small talk")
 
+    if a["is_pitch"] and ctx.kind == "objection_handling" and answers_explored_concern(t, rep_text):
+        a = {**a, "is_pitch": False}
+        t.reasons.append("product facts answering the concern the buyer explained: a response, not a pitch")
     listening(t, a)
     handled = False
     if ctx.kind == "objection_handling":

@@ -28,6 +28,8 @@ Strong negotiator
   for commitments; it accepts a counter-offer at or above the price it would offer next.
 Weak negotiator
   Names list, then gives discounts for nothing until the buyer agrees.
+Scripted rep (``sparring selfplay --rep-script FILE``)
+  Says fixed lines in order, whatever the buyer answers; when they run out the rep ends the call.
 """
 
 from __future__ import annotations
@@ -264,6 +266,29 @@ class WeakNegotiator(Policy):
         return f"OK, I can do {format_price(round(product.list_price * (1 - discount), -2), cur)}."
 
 
+REP_SCRIPT_COMMENT = "#"
+
+
+def parse_rep_script(text: str) -> list[str]:
+    """The rep's messages in a script: one per line; blank lines and lines starting with '#' skipped."""
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith(REP_SCRIPT_COMMENT)]
+
+
+@dataclass
+class ScriptedRep(Policy):
+    """Fixed rep lines said in order, whatever the buyer answers; None (the call ends) once they run out."""
+
+    lines: list[str]
+    said: int = 0
+
+    def next_line(self, view: RepView) -> str | None:
+        if self.said >= len(self.lines):
+            return None
+        self.said += 1
+        return self.lines[self.said - 1]
+
+
 _POLICIES: dict[tuple[str, RepStrength], Callable[[], Policy]] = {
     ("discovery", "strong"): StrongDiscovery,
     ("discovery", "weak"): WeakDiscovery,
@@ -279,4 +304,5 @@ def make_policy(kind: str, rep: RepStrength) -> Policy:
     return _POLICIES[(kind, rep)]()
 
 
-__all__ = ["QUESTION_FAMILIES", "TOPIC_QUESTIONS", "Policy", "PublicBrief", "RepStrength", "make_policy"]
+__all__ = ["QUESTION_FAMILIES", "TOPIC_QUESTIONS", "Policy", "PublicBrief", "RepStrength", "ScriptedRep",
+           "make_policy", "parse_rep_script"]

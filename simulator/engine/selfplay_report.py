@@ -1,21 +1,25 @@
 """Run a self-play conversation through the real session graph and report what happened.
 
 Used by ``sparring selfplay`` and tests/test_selfplay.py: the template backend voices the buyer
-(no LLM), so the same rep policy always gets the same conversation.
+(no LLM), so the same rep policy always gets the same conversation. ``run_rep_script`` plays a
+rep script (fixed lines, see :func:`~simulator.engine.selfplay.parse_rep_script`) the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
 
 from simulator.content.loader import ContentLibrary, load_library
 from simulator.content.models import Difficulty
 from simulator.engine.director import format_price
 from simulator.engine.replay import PlayResult, play
 from simulator.engine.repview import PublicBrief, RepView
-from simulator.engine.selfplay import RepStrength, make_policy
+from simulator.engine.selfplay import Policy, RepStrength, ScriptedRep, make_policy, parse_rep_script
 from simulator.engine.state import BuyerState, TurnRecord
+from simulator.errors import SparringError
 
 DIFFICULTIES: tuple[Difficulty, ...] = ("easy", "medium", "hard")
 
@@ -26,7 +30,8 @@ class SelfPlay:
 
     scenario_id: str
     persona_id: str
-    rep: RepStrength
+    rep: str
+    """'strong', 'weak', or 'scripted (FILE)' for a rep script."""
     difficulty: Difficulty
     result: PlayResult
 
@@ -43,17 +48,50 @@ def run_selfplay(scenario_id: str, rep: RepStrength, difficulty: Difficulty = "m
                  persona_id: str | None = None, library: ContentLibrary | None = None) -> SelfPlay:
     """Play one whole call with a scripted rep against the template-voiced buyer."""
     library = library or load_library()
+    kind = library.scenario(scenario_id).kind
+    return _play_policy(scenario_id, make_policy(kind, rep), rep, difficulty, persona_id, library)
+
+
+def run_rep_script(scenario_id: str, lines: Sequence[str], difficulty: str = "medium", *,
+                   persona_id: str | None = None, library: ContentLibrary | None = None,
+                   label: str = "scripted") -> SelfPlay:
+    """Play fixed rep lines against the template-voiced buyer, exactly like the scripted reps.
+
+    The rep says the lines in order whatever the buyer answers. If they run out before the buyer
+    ends the call, the rep ends it there and the outcome is judged then. Raises SparringError
+    (listing the valid values) for an unknown scenario, persona or difficulty, or no lines."""
+    library = library or load_library()
+    scenario = library.scenario(scenario_id)
+    if difficulty not in scenario.difficulties:
+        raise SparringError(f"unknown difficulty {difficulty!r}; valid difficulties: "
+                            + ", ".join(d for d in DIFFICULTIES if d in scenario.difficulties))
+    if not lines:
+        raise SparringError("the rep script has no lines (blank lines and lines starting with # are skipped)")
+    return _play_policy(scenario_id, ScriptedRep(list(lines)), label, cast(Difficulty, difficulty),
+                        persona_id, library)
+
+
+def read_rep_script(path: Path) -> list[str]:
+    """The rep lines of a script file, or SparringError saying why it cannot be used."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SparringError(f"cannot read the rep script {path}: {exc}") from None
+    return parse_rep_script(text)
+
+
+def _play_policy(scenario_id: str, policy: Policy, label: str, difficulty: Difficulty,
+                 persona_id: str | None, library: ContentLibrary) -> SelfPlay:
     scenario = library.scenario(scenario_id)
     persona = library.persona(persona_id or scenario.persona)
     brief = PublicBrief.of(scenario, persona)
-    policy = make_policy(scenario.kind, rep)
 
     def step(transcript: list[TurnRecord], _buyer: BuyerState) -> str | None:
         # The buyer state is deliberately ignored: a rep only sees the brief and the words said.
         return policy.next_line(RepView.of(brief, transcript))
 
     result = play(scenario_id, step, difficulty=difficulty, persona_id=persona.id, library=library)
-    return SelfPlay(scenario_id, persona.id, rep, difficulty, result)
+    return SelfPlay(scenario_id, persona.id, label, difficulty, result)
 
 
 def report_lines(run: SelfPlay, library: ContentLibrary, *, transcript: bool = True) -> list[str]:

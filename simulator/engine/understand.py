@@ -145,7 +145,8 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
     open_qs = [q.sentence for q in reading.questions if q.kind == "open"]
     closed_qs = [q.sentence for q in reading.questions if q.kind == "closed"]
     if reading.question_kind == "open" and not open_qs:
-        open_qs, closed_qs = closed_qs, []
+        # The learned model heard an open question the rules did not: probe topics from the last sentence.
+        open_qs, closed_qs = closed_qs or reading.sentences[-1:], []
     elif reading.question_kind != "open" and open_qs:
         closed_qs, open_qs = [*open_qs, *closed_qs], []
     if reading.question_kind == "none":
@@ -158,7 +159,7 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
         for sentence in found_sentences:
             s_low = normalise(sentence)
             if _NOT_ABOUT_THE_BUYER.search(s_low):
-                reasons.append(f"asks about the seller or the buyer's instructions, not the business: {sentence[:60]!r}")
+                reasons.append(f"asks about the seller or its instructions, not the business: {sentence[:60]!r}")
                 continue
             for topic, keywords in topics.items():
                 hits = matched_keywords(s_low, (), keywords)

@@ -38,7 +38,7 @@ def _record(text: str, ctx: Any) -> dict[str, Any]:
     record: dict[str, Any] = {"text": text}
     for key in ("question_kind", "next_step", "next_step_time", "concession", "asks_in_return", "acknowledges",
                 "is_pitch", "greeting", "thanks_or_goodbye", "ends_call"):
-        record[key] = analysis[key]  # type: ignore[literal-required]
+        record[key] = analysis[key]
     record["prices"] = analysis["price_mentions"]
     record["understood"] = analysis["understood"]
     record["facts_probed_open"] = analysis["facts_probed_open"]

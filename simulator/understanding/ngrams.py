@@ -6,6 +6,7 @@ Hashing (crc32) keeps the feature space fixed without a vocabulary file.
 
 from __future__ import annotations
 
+import itertools
 import re
 import zlib
 
@@ -27,7 +28,7 @@ def ngram_features(low: str) -> np.ndarray:
         return x
     for t in tokens:
         x[_index("U:" + t)] = 1.0
-    for a, b in zip(tokens, tokens[1:], strict=False):
+    for a, b in itertools.pairwise(tokens):
         x[_index(f"B:{a} {b}")] = 1.0
     for t in tokens[:3]:
         x[_index("S:" + t)] = 1.0

@@ -78,6 +78,11 @@ _WH_AUX = re.compile(
     r"|made|makes|drove|drives|led|keeps|stops|prevents|changed|came|comes|worries|matters|would|about|exactly"
     r"|specifically|much|many|long|often|soon|far|big|well|quickly|fast|come|else|if|then|[a-z]+s\b))"
 )
+_WH_NOUN_AUX = re.compile(
+    r"^(?:what|which|how many|how much|whose|what kind of|what sort of) (?:[a-z'-]+ ){0,3}?(?:do|does|did|is|are|was"
+    r"|were|would|could|can|will|should|has|have|had|might|must)\b"
+)
+"""'What impact does that have…', 'which team owns…', 'how many people are…' asked without a '?'."""
 _EITHER_OR = re.compile(r"^(?:is|are|do|does|would|should|will|can|could)\b.+\bor\b.+")
 
 
@@ -168,8 +173,9 @@ def read_sentence(sentence: str) -> QuestionReading | None:
     # No question mark: only forms that clearly ask count (spoken or sloppy typing).
     if kind == "open" and (reason.startswith(("asks the buyer", "indirect", "'", "starts with"))
                            or "last clause" in reason):
-        if reason.startswith("starts with") and not _WH_AUX.match(s if "last clause" not in reason
-                                                                   else _core(_last_clause(s))) and s not in _WH:
+        core = s if "last clause" not in reason else _core(_last_clause(s))
+        if reason.startswith("starts with") and not _WH_AUX.match(core) and not _WH_NOUN_AUX.match(core) \
+                and s not in _WH:
             return None
         return QuestionReading(sentence, kind, reason + ", no question mark")
     if kind == "closed" and (reason.startswith(("'", "indirect", "tag", "either")) or re.match(

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from simulator.understanding import classifier
-from simulator.understanding.definitions import BOOLEAN_LABELS, MAX_ANALYSED_CHARS, QuestionKind
+from simulator.understanding.definitions import BOOLEAN_LABELS, MAX_ANALYSED_CHARS, PriceOwner, QuestionKind
 from simulator.understanding.embedding import shared_embedder
 from simulator.understanding.ngrams import ngram_features
 from simulator.understanding.questions import QuestionReading, read_questions
@@ -20,7 +20,6 @@ from simulator.understanding.rules import read_rules
 from simulator.understanding.text import has_letters, language_of, normalise, sentences, visible_text, words_of
 from simulator.understanding.times import concrete_time
 from simulator.understanding.values import Amount, amounts, discount_percents, owner_features
-
 
 MAX_EMBEDDED_SENTENCES = 4
 """Sentences beyond these are covered by the whole-message embedding only (keeps long turns fast)."""
@@ -136,7 +135,7 @@ def read_rep(text: str, list_price: float | None = None, use_models: bool | None
             decided = p >= model.threshold
             if decided != labels[name]:
                 rules.reasons[name] = (
-                    f"the learned model reads it (p={p:.2f})" if decided
+                    f"{name}: the learned model reads it (p={p:.2f})" if decided
                     else f"{rules.reasons.get(name, '')} — overruled by the learned model (p={p:.2f})"
                 )
             labels[name] = decided
@@ -145,7 +144,8 @@ def read_rep(text: str, list_price: float | None = None, use_models: bool | None
             for i, a in enumerate(found):
                 owner, p = models.predict_class("price_owner", owner_features(a, list_price, i, len(found)))
                 if owner != a.owner:
-                    a = replace(a, owner=owner, cue=f"learned model (p={p:.2f}; rules said {a.owner}: {a.cue})")
+                    a = replace(a, owner=cast(PriceOwner, owner),
+                                cue=f"learned model (p={p:.2f}; rules said {a.owner}: {a.cue})")
                 relabelled.append(a)
             found = relabelled
         if "question_kind" in models.multiclass:
@@ -153,7 +153,12 @@ def read_rep(text: str, list_price: float | None = None, use_models: bool | None
             if learned != kind:
                 reasons.append(f"question kind {kind} → {learned} by the learned model (p={p:.2f})")
                 kind = learned  # type: ignore[assignment]
+    # Definitions the models cannot overrule (docs/understanding.md): a trade is a concession; a pitch
+    # asks no open question.
     labels["asks_in_return"] = labels["asks_in_return"] and labels["concession"]
+    if labels["is_pitch"] and kind == "open":
+        labels["is_pitch"] = False
+        reasons.append("not a pitch: it asks an open question")
     next_step_time = time_phrase if labels["next_step"] else None
 
     for name in BOOLEAN_LABELS:
@@ -167,6 +172,8 @@ def read_rep(text: str, list_price: float | None = None, use_models: bool | None
         reasons.append(f"next step time: {next_step_time!r}" if next_step_time else "next step with no concrete time")
     for a in found:
         reasons.append(f"price {a.value:,.0f} is the {a.owner}'s ({a.cue})")
+    if not reasons:
+        reasons.append("a statement: no question, proposal, courtesy, concession or price")
     return RepReading(text=text, visible=visible, language=language, words=words, sentences=parts,
                       questions=questions, question_kind=kind, labels=labels, next_step_time=next_step_time,
                       amounts=found, discount_pcts=discounts, reasons=reasons, probabilities=probabilities,

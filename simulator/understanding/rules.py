@@ -46,12 +46,39 @@ class RuleReading:
 
 
 FEATURE_NAMES: tuple[str, ...] = (
-    "rule_next_step", "rule_concession", "rule_asks_in_return", "rule_acknowledges", "rule_is_pitch",
-    "rule_greeting", "rule_thanks_or_goodbye", "rule_ends_call", "q_open", "q_closed", "q_none",
-    "has_time", "rep_prices", "other_prices", "discount", "log_words", "we_share", "pitch_phrases",
-    "question_mark", "trade_phrase", "next_step_noun", "proposal_phrase", "past_meeting", "below_list",
-    "greeting_at_start", "thanks_phrase", "ack_phrase", "ends_phrase_last", "benefit_claims", "pitch_length",
-    "restates", "and_then_offer", "negation",
+    "rule_next_step",
+    "rule_concession",
+    "rule_asks_in_return",
+    "rule_acknowledges",
+    "rule_is_pitch",
+    "rule_greeting",
+    "rule_thanks_or_goodbye",
+    "rule_ends_call",
+    "q_open",
+    "q_closed",
+    "q_none",
+    "has_time",
+    "rep_prices",
+    "other_prices",
+    "discount",
+    "log_words",
+    "we_share",
+    "pitch_phrases",
+    "question_mark",
+    "trade_phrase",
+    "next_step_noun",
+    "proposal_phrase",
+    "past_meeting",
+    "below_list",
+    "greeting_at_start",
+    "thanks_phrase",
+    "ack_phrase",
+    "ends_phrase_last",
+    "benefit_claims",
+    "pitch_length",
+    "restates",
+    "and_then_offer",
+    "negation",
 )
 
 
@@ -72,8 +99,10 @@ def read_rules(
 
     start = " ".join(low.split(" ")[:14])
     greet = find_phrase(start, phrases.GREETING) or (
-        "how are you" if re.search(r"\bhow(?:'re| are) (?:you|ya)(?: doing| today| all| guys)?\s*(?:[?!.,]|$)", start)
-        else None)
+        "how are you"
+        if re.search(r"\bhow(?:'re| are) (?:you|ya)(?: doing| today| all| guys)?\s*(?:[?!.,]|$)", start)
+        else None
+    )
     r.labels["greeting"] = bool(greet)
     if greet:
         r.reasons["greeting"] = f"greets ({greet!r})"
@@ -99,14 +128,18 @@ def read_rules(
     pitch_hits = all_phrases(low, phrases.PITCH)
     benefits = all_phrases(low, phrases.BENEFIT)
     we = len(re.findall(phrases.WE_WORDS, low))
-    is_pitch = (words >= PITCH_MIN_WORDS and not open_q and (not closed_q or words >= 2 * PITCH_MIN_WORDS)
-                and (len(pitch_hits) >= 1 or we >= 3 or len(benefits) >= 2)) or (
-        words >= MONOLOGUE_WORDS and len(questions) <= 1)
+    is_pitch = (
+        words >= PITCH_MIN_WORDS
+        and not open_q
+        and (not closed_q or words >= 2 * PITCH_MIN_WORDS)
+        and (len(pitch_hits) >= 1 or we >= 3 or len(benefits) >= 2)
+    ) or (words >= MONOLOGUE_WORDS and len(questions) <= 1)
     r.labels["is_pitch"] = is_pitch
     if is_pitch:
         selling = pitch_hits[:2] + benefits[:2]
-        r.reasons["is_pitch"] = (f"pitch: {words} words, no open question"
-                                 + (f", selling language {selling}" if selling else f", 'we/our' ×{we}"))
+        r.reasons["is_pitch"] = f"pitch: {words} words, no open question" + (
+            f", selling language {selling}" if selling else f", 'we/our' ×{we}"
+        )
 
     rep_prices = [a.value for a in amounts if a.owner == "rep"]
     concession_hits = [h for h in all_phrases(low, phrases.CONCESSION)]
@@ -130,24 +163,53 @@ def read_rules(
     noun = find_phrase(low, phrases.NEXT_STEP_NOUNS)
     proposal = find_phrase(low, phrases.PROPOSAL)
     past = find_phrase(low, phrases.PAST_MEETING)
-    next_step = ((bool(noun) and bool(proposal))
-                 or (bool(time_phrase) and (bool(noun) or bool(proposal) or bool(questions)))) and not (past and not proposal)
+    next_step = (
+        (bool(noun) and bool(proposal)) or (bool(time_phrase) and (bool(noun) or bool(proposal) or bool(questions)))
+    ) and not (past and not proposal)
     r.labels["next_step"] = next_step
     if next_step:
         r.reasons["next_step"] = f"proposes a next step ({noun!r}, {proposal or 'a time'!r})"
 
     r.features = [
-        *(float(r.labels[k]) for k in ("next_step", "concession", "asks_in_return", "acknowledges", "is_pitch",
-                                        "greeting", "thanks_or_goodbye", "ends_call")),
-        float(open_q), float(closed_q), float(not questions),
-        float(time_phrase is not None), float(min(len(rep_prices), 3)),
-        float(min(len(amounts) - len(rep_prices), 3)), float(bool(discounts)),
-        math.log1p(words) / 5.0, min(we / max(words, 1) * 10, 2.0), float(min(len(pitch_hits), 4)),
-        float("?" in low), float(bool(trade)), float(bool(noun)), float(bool(proposal)), float(bool(past)),
-        float(below_list), float(bool(greet)), float(bool(thanks)), float(bool(ack)),
-        float(bool(find_phrase(last, phrases.ENDS_CALL))), float(min(len(benefits), 5)) / 2.0,
-        float(words >= PITCH_MIN_WORDS), float(bool(find_phrase(low, phrases.RESTATE))),
-        float(bool(re.search(r"\b(?:and|then)\s+(?:i'll|i will|i can|we'll|we can|you get|it's yours|the last)\b", low))),
+        *(
+            float(r.labels[k])
+            for k in (
+                "next_step",
+                "concession",
+                "asks_in_return",
+                "acknowledges",
+                "is_pitch",
+                "greeting",
+                "thanks_or_goodbye",
+                "ends_call",
+            )
+        ),
+        float(open_q),
+        float(closed_q),
+        float(not questions),
+        float(time_phrase is not None),
+        float(min(len(rep_prices), 3)),
+        float(min(len(amounts) - len(rep_prices), 3)),
+        float(bool(discounts)),
+        math.log1p(words) / 5.0,
+        min(we / max(words, 1) * 10, 2.0),
+        float(min(len(pitch_hits), 4)),
+        float("?" in low),
+        float(bool(trade)),
+        float(bool(noun)),
+        float(bool(proposal)),
+        float(bool(past)),
+        float(below_list),
+        float(bool(greet)),
+        float(bool(thanks)),
+        float(bool(ack)),
+        float(bool(find_phrase(last, phrases.ENDS_CALL))),
+        float(min(len(benefits), 5)) / 2.0,
+        float(words >= PITCH_MIN_WORDS),
+        float(bool(find_phrase(low, phrases.RESTATE))),
+        float(
+            bool(re.search(r"\b(?:and|then)\s+(?:i'll|i will|i can|we'll|we can|you get|it's yours|the last)\b", low))
+        ),
         float(bool(re.search(r"\b(?:can't|cannot|won't|not)\b", low))),
     ]
     return r

@@ -22,7 +22,29 @@ _STOPWORD_TEXT = (
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 _ENGLISH_HINTS = STOPWORDS | frozenset(
-    "ok okay yeah yep yes no hi hello hey thanks thank bye um uh so well sure great cool right got".split()
+    [
+        "ok",
+        "okay",
+        "yeah",
+        "yep",
+        "yes",
+        "no",
+        "hi",
+        "hello",
+        "hey",
+        "thanks",
+        "thank",
+        "bye",
+        "um",
+        "uh",
+        "so",
+        "well",
+        "sure",
+        "great",
+        "cool",
+        "right",
+        "got",
+    ]
 )
 
 
@@ -80,8 +102,9 @@ def sentences(text: str) -> list[str]:
 def _langid() -> object:
     import py3langid
 
-    identifier = py3langid.langid.LanguageIdentifier.from_modelpath(py3langid.langid.MODEL_DIR / py3langid.langid.MODEL_FILE,
-                                                                        norm_probs=True)
+    identifier = py3langid.langid.LanguageIdentifier.from_modelpath(
+        py3langid.langid.MODEL_DIR / py3langid.langid.MODEL_FILE, norm_probs=True
+    )
     identifier.set_languages(["en", "es", "fr", "de", "pt", "it", "nl", "pl", "sv", "tr", "id"])
     return identifier
 

@@ -57,9 +57,7 @@ def concrete_time(text: str) -> str | None:
     start, end, _ = spans[0]
     for s2, e2, _ in spans[1:]:
         gap = low[end:s2]
-        if s2 >= end and len(gap) <= 6 and re.fullmatch(r"[\s,]*(?:at|@|,|-|the)?[\s,]*", gap):
-            end = max(end, e2)
-        elif s2 < end:
+        if (s2 >= end and len(gap) <= 6 and re.fullmatch(r"[\s,]*(?:at|@|,|-|the)?[\s,]*", gap)) or s2 < end:
             end = max(end, e2)
     original = " ".join(text.split())
     if len(original) == len(low):

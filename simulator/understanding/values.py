@@ -6,6 +6,7 @@ Rules, not a model: values must be exact, and each carries the words that decide
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import zlib
 from dataclasses import dataclass
@@ -31,7 +32,8 @@ _SHORT_THOUSANDS = re.compile(
     re.IGNORECASE,
 )
 _COLLOQUIAL = re.compile(
-    r"(?<![\d.,$])\b(\d{1,2})[ -](\d{1,2})(?:[ -](\d))?\b(?![.,]?\d)(?!\s?(?:%|percent|months?|years?|yrs?|seats?|users?"
+    r"(?<![\d.,$])\b(\d{1,2})[ -](\d{1,2})(?:[ -](\d))?\b(?![.,]?\d)"
+    r"(?!\s?(?:%|percent|months?|years?|yrs?|seats?|users?"
     r"|k\b|days?|weeks?|hours?|minutes?|mins?|am|pm|a\.m|p\.m|sites?|people|trucks?|cafes?|cafés?|locations?|stores?"
     r"|clinics?|reps?|of\b|to\b|or\b))"
 )
@@ -51,36 +53,178 @@ def _colloquial_value(a: int, b: int, c: int | None) -> float | None:
     if 10 <= a <= 99 and 1 <= b <= 9:
         return float(a * 1000 + b * 100)
     return None
+
+
 PERCENT = re.compile(r"\b(\d{1,2}(?:\.\d+)?)\s?(?:%|percent|per cent)", re.IGNORECASE)
 
 _COMPETITOR_CUES = (
-    "quote", "quoted", "competitor", "other vendor", "another vendor", "other provider", "alternative",
-    "they're offering", "they are offering", "they offered", "offered you", "you were offered", "their price",
-    "their quote", "their offer", "they charge", "they're charging", "charging you", "they came in",
-    "came in at", "cheaper option", "the other guys", "other bid", "bid from", "rfp", "incumbent",
-    "current vendor", "your vendor", "you pay them", "paying them", "they'd do", "they would do",
+    "quote",
+    "quoted",
+    "competitor",
+    "other vendor",
+    "another vendor",
+    "other provider",
+    "alternative",
+    "they're offering",
+    "they are offering",
+    "they offered",
+    "offered you",
+    "you were offered",
+    "their price",
+    "their quote",
+    "their offer",
+    "they charge",
+    "they're charging",
+    "charging you",
+    "they came in",
+    "came in at",
+    "cheaper option",
+    "the other guys",
+    "other bid",
+    "bid from",
+    "rfp",
+    "incumbent",
+    "current vendor",
+    "your vendor",
+    "you pay them",
+    "paying them",
+    "they'd do",
+    "they would do",
 )
 _BUYER_CUES = (
-    "your budget", "budget of", "budget is", "budgeted", "you mentioned", "you said", "you offered",
-    "your offer", "you're at", "you are at", "you proposed", "your number", "your counter", "you asked for",
-    "you wanted", "you want", "you need it at", "you need to be at", "you can do", "you could do",
-    "your ceiling", "your cap", "your target", "you came back with", "you're asking", "you are asking",
-    "your max", "you have approved", "approved for", "signed off on", "your team approved", "you've got",
+    "your budget",
+    "budget of",
+    "budget is",
+    "budgeted",
+    "you mentioned",
+    "you said",
+    "you offered",
+    "your offer",
+    "you're at",
+    "you are at",
+    "you proposed",
+    "your number",
+    "your counter",
+    "you asked for",
+    "you wanted",
+    "you want",
+    "you need it at",
+    "you need to be at",
+    "you can do",
+    "you could do",
+    "your ceiling",
+    "your cap",
+    "your target",
+    "you came back with",
+    "you're asking",
+    "you are asking",
+    "your max",
+    "you have approved",
+    "approved for",
+    "signed off on",
+    "your team approved",
+    "you've got",
 )
 _OTHER_CUES = (
-    "you paid", "you're paying", "you are paying", "paid", "spent", "spending", "fees", "in fees", "last year",
-    "costing you", "costs you", "cost you", "cost them", "save", "saving", "savings", "saved", "losing",
-    "lose", "lost", "revenue", "downtime", "worth", "roi", "return on", "penalt", "fines", "spend on",
-    "spent on", "spending on", "in overtime", "overtime", "write-off", "write off", "waste", "churn",
-    "per incident", "a year in", "avoided", "recovered", "recover", "payback", "impact of",
+    "you paid",
+    "you're paying",
+    "you are paying",
+    "paid",
+    "spent",
+    "spending",
+    "fees",
+    "in fees",
+    "last year",
+    "costing you",
+    "costs you",
+    "cost you",
+    "cost them",
+    "save",
+    "saving",
+    "savings",
+    "saved",
+    "losing",
+    "lose",
+    "lost",
+    "revenue",
+    "downtime",
+    "worth",
+    "roi",
+    "return on",
+    "penalt",
+    "fines",
+    "spend on",
+    "spent on",
+    "spending on",
+    "in overtime",
+    "overtime",
+    "write-off",
+    "write off",
+    "waste",
+    "churn",
+    "per incident",
+    "a year in",
+    "avoided",
+    "recovered",
+    "recover",
+    "payback",
+    "impact of",
 )
 _REP_CUES = (
-    "i can do", "we can do", "i could do", "we could do", "i'll do", "we'll do", "i can get you",
-    "we can get you", "our price", "my price", "the price is", "price would be", "priced at", "come down to",
-    "i can go", "we can go", "i can meet", "i'll hold", "we'll hold", "i can hold", "i'd do", "we'd do",
-    "let's say", "let's do", "we're at", "for a", "at around", "around", "at about", "runs about", "runs",
-    "comes to", "stays at", "stay at", "remains at", "remain at", "renewal stays", "the renewal is", "comes in at", "come in at", "priced", "pricing is", "quote you", "quoted you at", "renewal at", "i'm at", "we are at", "i am at", "our offer",
-    "my offer", "i can offer", "we can offer", "list is", "list price",
+    "i can do",
+    "we can do",
+    "i could do",
+    "we could do",
+    "i'll do",
+    "we'll do",
+    "i can get you",
+    "we can get you",
+    "our price",
+    "my price",
+    "the price is",
+    "price would be",
+    "priced at",
+    "come down to",
+    "i can go",
+    "we can go",
+    "i can meet",
+    "i'll hold",
+    "we'll hold",
+    "i can hold",
+    "i'd do",
+    "we'd do",
+    "let's say",
+    "let's do",
+    "we're at",
+    "for a",
+    "at around",
+    "around",
+    "at about",
+    "runs about",
+    "runs",
+    "comes to",
+    "stays at",
+    "stay at",
+    "remains at",
+    "remain at",
+    "renewal stays",
+    "the renewal is",
+    "comes in at",
+    "come in at",
+    "priced",
+    "pricing is",
+    "quote you",
+    "quoted you at",
+    "renewal at",
+    "i'm at",
+    "we are at",
+    "i am at",
+    "our offer",
+    "my offer",
+    "i can offer",
+    "we can offer",
+    "list is",
+    "list price",
 )
 
 
@@ -105,8 +249,11 @@ def _alpha2digit() -> object:
 
 def numbers_as_digits(low: str) -> str:
     """'forty-seven thousand five hundred' → '47500'; leaves other words as they are."""
-    if not re.search(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty"
-                     r"|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million)", low):
+    if not re.search(
+        r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty"
+        r"|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million)",
+        low,
+    ):
         return low
     # "one-fifty-eight-four" is said as separate groups: hyphens between number words become spaces,
     # except inside a tens-unit word ("fifty-eight"); "one oh five" keeps its zero.
@@ -135,8 +282,10 @@ _AFTER_OTHER = re.compile(
     r"(?:[a-z-]+\s){0,2}?(?:fees|overtime|waste|savings|refunds|downtime|detention|revenue|churn|penalt\w*|fines"
     r"|losses|expedites?|write-?offs?|spend|costs?|labou?r|turnover|chargebacks|credits|rework|claims|pipeline)"
 )
-_THRESHOLD = re.compile(r"(?:anything|everything|spend|purchases?|deals?|contracts?)\s(?:over|above|under|below)\s$"
-                        r"|(?:over|above|threshold of|limit of|cap of|ceiling of|up to)\s$")
+_THRESHOLD = re.compile(
+    r"(?:anything|everything|spend|purchases?|deals?|contracts?)\s(?:over|above|under|below)\s$"
+    r"|(?:over|above|threshold of|limit of|cap of|ceiling of|up to)\s$"
+)
 
 
 def _cues(window: str, cues: tuple[str, ...]) -> list[tuple[int, str]]:
@@ -149,25 +298,46 @@ def _cues(window: str, cues: tuple[str, ...]) -> list[tuple[int, str]]:
 
 def _clause_window(low: str, start: int) -> str:
     """The clause before an amount: back to the previous sentence or strong break."""
-    left = max(low.rfind(mark, 0, start) for mark in (". ", "? ", "! ", "; ", " but ", " - ", " — ", " vs ",
-                                                      " and we", " and i", ", we", ", i ", ", so ", " so the "))
-    return low[max(left, 0):start]
+    left = max(
+        low.rfind(mark, 0, start)
+        for mark in (
+            ". ",
+            "? ",
+            "! ",
+            "; ",
+            " but ",
+            " - ",
+            " — ",
+            " vs ",
+            " and we",
+            " and i",
+            ", we",
+            ", i ",
+            ", so ",
+            " so the ",
+        )
+    )
+    return low[max(left, 0) : start]
 
 
 def owner_of(low: str, start: int, end: int, value: float, list_price: float | None) -> tuple[PriceOwner, str]:
     """Whose amount this is: the nearest owner cue before it in its clause, or what follows it."""
-    after = low[end:end + 60]
+    after = low[end : end + 60]
     if _AFTER_OTHER.match(after):
         return "other", "a cost or saving: " + _AFTER_OTHER.match(after).group(0).strip()  # type: ignore[union-attr]
     window = _clause_window(low, start)
     if _THRESHOLD.search(window[-40:]):
         return "other", "an approval threshold"
     found: list[tuple[int, str, PriceOwner]] = []
-    for owner, cues in (("competitor", _COMPETITOR_CUES), ("buyer", _BUYER_CUES), ("other", _OTHER_CUES),
-                        ("rep", _REP_CUES)):
+    for owner, cues in (
+        ("competitor", _COMPETITOR_CUES),
+        ("buyer", _BUYER_CUES),
+        ("other", _OTHER_CUES),
+        ("rep", _REP_CUES),
+    ):
         found += [(pos, cue, owner) for pos, cue in _cues(window, cues)]  # type: ignore[misc]
     if found:
-        pos, cue, owner = max(found, key=lambda f: f[0])
+        _pos, cue, owner = max(found, key=lambda f: f[0])
         if list_price and owner == "rep":
             lo, hi = PRICE_RANGE[0] * list_price, PRICE_RANGE[1] * list_price
             if not lo <= value <= hi:
@@ -200,13 +370,14 @@ def amounts(text: str, list_price: float | None = None) -> list[Amount]:
         lo, hi = PRICE_RANGE[0] * list_price, PRICE_RANGE[1] * list_price
         for m in _BARE.finditer(low):
             value = float(m.group(1).replace(",", ""))
-            if free(m.start(), m.end()) and lo <= value <= hi and not re.match(r"\s?(?:%|percent)", low[m.end():]):
+            if free(m.start(), m.end()) and lo <= value <= hi and not re.match(r"\s?(?:%|percent)", low[m.end() :]):
                 found.append((m.start(), m.end(), value))
                 taken.append((m.start(), m.end()))
         if list_price >= 5_000:
             for m in _COLLOQUIAL.finditer(low):
-                value = _colloquial_value(int(m.group(1)), int(m.group(2)),
-                                          int(m.group(3)) if m.group(3) else None) or 0.0
+                value = (
+                    _colloquial_value(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None) or 0.0
+                )
                 if free(m.start(), m.end()) and lo <= value <= hi:
                     found.append((m.start(), m.end(), value))
                     taken.append((m.start(), m.end()))
@@ -233,8 +404,8 @@ def _bucket(token: str) -> int:
 def owner_features(amount: Amount, list_price: float | None, index: int, count: int) -> np.ndarray:
     """What the learned owner model sees: hashed words around the amount, its rule owner, its size."""
     low = amount.context
-    left = _OWNER_WORD.findall(low[max(0, amount.start - 90):amount.start])[-10:]
-    right = _OWNER_WORD.findall(low[amount.end:amount.end + 60])[:6]
+    left = _OWNER_WORD.findall(low[max(0, amount.start - 90) : amount.start])[-10:]
+    right = _OWNER_WORD.findall(low[amount.end : amount.end + 60])[:6]
     x = np.zeros(OWNER_HASH_BUCKETS + 16)
     for i, w in enumerate(reversed(left)):
         x[_bucket("L:" + w)] += 1.0 if i < 4 else 0.5
@@ -242,7 +413,7 @@ def owner_features(amount: Amount, list_price: float | None, index: int, count: 
             x[_bucket(f"L{i}:" + w)] += 1.0
     for i, w in enumerate(right):
         x[_bucket("R:" + w)] += 1.0 if i < 3 else 0.5
-    for a, b in zip(left, left[1:], strict=False):
+    for a, b in itertools.pairwise(left):
         x[_bucket(f"LB:{a} {b}")] += 0.7
     for w in _OWNER_WORD.findall(low):
         x[_bucket("M:" + w)] += 0.2
@@ -264,7 +435,10 @@ def discount_percents(text: str) -> list[float]:
     """Percentages offered off the price ('8% off', 'a ten percent discount')."""
     low = numbers_as_digits(normalise(text))
     return [
-        float(m.group(1)) for m in PERCENT.finditer(low)
-        if re.search(r"discount|\boff\b|knock|price|rebate|cheaper|reduc|lower",
-                     low[m.end(): m.end() + 30] + " " + low[max(0, m.start() - 30): m.start()])
+        float(m.group(1))
+        for m in PERCENT.finditer(low)
+        if re.search(
+            r"discount|\boff\b|knock|price|rebate|cheaper|reduc|lower",
+            low[m.end() : m.end() + 30] + " " + low[max(0, m.start() - 30) : m.start()],
+        )
     ]

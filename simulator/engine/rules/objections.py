@@ -35,6 +35,18 @@ def _objection(t: Turn, oid: str) -> Objection:
     return objection
 
 
+def answers_explored_concern(t: Turn, rep_text: str) -> bool:
+    """The rep's message answers the real concern of the open objection, once it was explored.
+
+    Product facts aimed at the concern the buyer just told are the 'respond' step of handling an
+    objection, not a pitch, even when they run long (docs/buyer-rules.md)."""
+    oid = t.s["objection_active"]
+    if oid is None or not _progress(t, oid)["explored"]:
+        return False
+    hits = response_hits(_objection(t, oid).response_keywords, rep_text)
+    return len(hits) >= t.ctx.variant.min_response_keywords
+
+
 def handle_objection(t: Turn, a: RepAnalysis, rep_text: str) -> bool:
     """Handle the open objection, if any. Returns True when the buyer's line is decided."""
     s = t.s
