@@ -13,48 +13,54 @@ from grading.view import CallView
 # --- objection_handling ---------------------------------------------------------------------
 
 
-def _every(view: CallView, n: CallNumbers, attr: str, verb: str) -> CheckOutcome:
+def _any(view: CallView, n: CallNumbers, attr: str, verb: str) -> CheckOutcome:
     if not n.episodes:
         return CheckOutcome(False, "no objection was raised in this call")
     done = [getattr(e, attr) for e in n.episodes]
     missed = tuple(e.replies[0] for e, d in zip(n.episodes, done, strict=True) if d is None and e.replies)
     ok = sum(d is not None for d in done)
     return CheckOutcome(
-        ok == len(done),
+        ok >= 1,
         f"{verb} {ok} of {len(done)} objection(s)",
         tuple(d for d in done if d is not None and d >= 0)[:2],
         missed[:2],
     )
 
 
-@register_check("objection_handling", "acknowledges")
-def _acknowledges(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
-    return _every(view, n, "acknowledged", "acknowledged")
-
-
 @register_check("objection_handling", "explores")
 def _explores(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
-    return _every(view, n, "explored", "explored")
+    return _any(view, n, "explored", "the buyer told the real concern behind")
 
 
 @register_check("objection_handling", "responds")
 def _responds(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
-    return _every(view, n, "responded", "answered the concern of")
+    return _any(view, n, "responded", "answered, without push-back, the concern of")
 
 
 @register_check("objection_handling", "resolves")
 def _resolves(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
     if not n.episodes:
         return CheckOutcome(False, "no objection was raised in this call")
+    resolved = tuple(e.responded if e.responded is not None and e.responded >= 0 else e.buyer_pos
+                     for e in n.episodes if e.resolved)
+    return CheckOutcome(bool(resolved), f"the buyer accepted the answer to {len(resolved)} of {len(n.episodes)}",
+                        tuple(p for p in resolved if p in view.analyses)[:2])
+
+
+@register_check("objection_handling", "resolves_all")
+def _resolves_all(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    if not n.episodes:
+        return CheckOutcome(False, "no objection was raised in this call")
     resolved = sum(e.resolved for e in n.episodes)
     target = len(n.episodes)
     if view.session and view.scenario and view.scenario.success.min_objections_resolved is not None:
         target = view.scenario.success.min_objections_resolved
-    support = tuple(e.confirmed for e in n.episodes if e.confirmed is not None)
+    open_ones = tuple(e.replies[-1] for e in n.episodes if not e.resolved and e.replies)
     return CheckOutcome(
         resolved >= max(1, target),
         f"{resolved} of {len(n.episodes)} resolved (needs {max(1, target)})",
-        support[:2],
+        (),
+        open_ones[:2],
     )
 
 
@@ -116,11 +122,16 @@ def _holds_price(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
 @register_check("negotiation", "closes")
 def _closes(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
     neg = n.negotiation
-    if neg.deal:
-        return CheckOutcome(
-            True, f"deal agreed at {neg.deal_price:,.0f}" if neg.deal_price else "deal agreed"
-        )
-    return CheckOutcome(False, "no deal was agreed")
+    if not neg.deal:
+        return CheckOutcome(False, "no deal was agreed")
+    last = tuple(q for q, _ in neg.rep_prices[-1:])
+    if neg.deal_price and neg.list_price:
+        need = 100 * neg.min_fraction if neg.min_fraction else p["min"]
+        share = 100 * neg.deal_price / neg.list_price
+        if share < need:
+            return CheckOutcome(False, f"the buyer agreed, but at {neg.deal_price:,.0f} = {share:.0f}% of list: "
+                                       f"a deal bought by caving (needs {need:g}%)", (), last)
+    return CheckOutcome(True, f"deal agreed at {neg.deal_price:,.0f}" if neg.deal_price else "deal agreed", last)
 
 
 # --- closing_next_steps ---------------------------------------------------------------------
@@ -140,9 +151,14 @@ def _proposes(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
 def _with_time(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
     q = n.next_step.timed
     ok = q is not None or (n.next_step.agreed and n.next_step.time is not None)
-    return CheckOutcome(
-        ok, f"time: {n.next_step.time}" if ok else "no concrete time named", (q,) if q is not None else ()
-    )
+    if ok:
+        return CheckOutcome(True, f"time: {n.next_step.time}", (q,) if q is not None else ())
+    amount = n.next_step.committed_amount
+    if not view.session and amount is not None:
+        ask = max((r for r in view.rep_pos if r < amount), default=-1)
+        return CheckOutcome(True, f"the buyer committed to a concrete amount (turn {view.number(amount)})",
+                            (ask,) if ask >= 0 else ())
+    return CheckOutcome(False, "no concrete time named, and no concrete amount committed")
 
 
 @register_check("closing_next_steps", "agreed")

@@ -16,9 +16,14 @@ from simulator.engine.understand import content_words, words_of
 
 @register_check("discovery_questioning", "question_volume")
 def _question_volume(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
-    asked = tuple(q for q in view.rep_pos if view.analyses[q]["questions"])
+    asked = [q for q in view.rep_pos if view.analyses[q]["questions"]]
+    answered = tuple(q for q in asked if view.response(q).answered)
+    brushed = tuple(q for q in asked if not view.response(q).answered)
     return CheckOutcome(
-        n.questions >= p["min"], f"asked {n.questions} question(s) ({turns_text(view, asked)})", asked[:2]
+        len(answered) >= p["min"],
+        f"the buyer answered {len(answered)} of {len(asked)} question turn(s) ({turns_text(view, answered)})",
+        answered[:2],
+        brushed[:2],
     )
 
 
@@ -37,12 +42,14 @@ def _open_share(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
 def _topic_breadth(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
     first: dict[str, int] = {}
     for q in view.rep_pos:
+        if not view.response(q).answered:
+            continue
         for topic in view.analyses[q]["open_topics"]:
             first.setdefault(topic, q)
     listing = ", ".join(first) or "none"
     return CheckOutcome(
         len(first) >= p["min"],
-        f"{len(first)} topic(s) with open questions: {listing}",
+        f"{len(first)} topic(s) opened up by the buyer's answers to open questions: {listing}",
         tuple(dict.fromkeys(first.values()))[:2],
     )
 
@@ -61,19 +68,41 @@ def _uncovers(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
             f"uncovered {got} of {n.facts_total} hidden facts (needs {need:g})",
             tuple(b for b in before if b >= 0)[:2],
         )
-    deep = tuple(q for q in view.rep_pos if {"impact", "goals"} & set(view.analyses[q]["open_topics"]))
-    return CheckOutcome(bool(deep), f"open questions on impact or goals: {turns_text(view, deep)}", deep[:2])
+    deep = tuple(
+        q for q in view.rep_pos
+        if view.analyses[q]["open_questions"] and view.response(q).substantive
+        and {"impact", "goals", "pain", "metrics"} & set(view.analyses[q]["open_topics"])
+    )
+    told = tuple(q for q in view.rep_pos if view.analyses[q]["open_questions"] and view.response(q).substantive)
+    ok = bool(deep) or len(told) >= p["min"]
+    return CheckOutcome(
+        ok,
+        f"the buyer opened up (12+ words) on {len(told)} open question(s), {len(deep)} on pain, impact or goals",
+        (deep or told)[:2],
+    )
 
 
 # --- active_listening -----------------------------------------------------------------------
 
 
+def parrots(view: CallView, q: int) -> bool:
+    """The rep's line mostly repeats the buyer's last line and adds almost nothing of its own."""
+    prev = view.prev_buyer.get(q)
+    if prev is None:
+        return False
+    mine, theirs = view.content(q), view.content(prev)
+    shared = mine & theirs
+    return len(shared) >= 3 and len(mine - theirs) < 3
+
+
 @register_check("active_listening", "reflects")
 def _reflects(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
-    found = tuple(n.reflect_pos)
-    return CheckOutcome(
-        len(found) >= p["min"], f"reflected the buyer's words in {turns_text(view, found)}", found[:2]
-    )
+    found = tuple(q for q in n.reflect_pos if not parrots(view, q) and not view.response(q).negative)
+    parroted = tuple(q for q in view.rep_pos if parrots(view, q))
+    detail = f"reflected the buyer's words in {turns_text(view, found)}, and the buyer went on"
+    if parroted:
+        detail += f"; parroted the buyer's line back in {turns_text(view, parroted)} (not counted)"
+    return CheckOutcome(len(found) >= p["min"], detail, found[:2], parroted[:2])
 
 
 @register_check("active_listening", "talk_share")
@@ -105,10 +134,12 @@ def _follow_up(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
         if view.analyses[q]["questions"]
         and q in view.prev_buyer
         and view.content(q) & view.content(view.prev_buyer[q])
+        and not parrots(view, q)
+        and view.response(q).answered
     )
     return CheckOutcome(
         len(found) >= p["min"],
-        f"{len(found)} question turn(s) reuse the buyer's last words ({turns_text(view, found)})",
+        f"{len(found)} question turn(s) build on the buyer's last words and get an answer ({turns_text(view, found)})",
         found[:2],
     )
 
@@ -131,6 +162,8 @@ def _tailored(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
         statement = statement_text(turn["text"])
         if len(words_of(statement.lower())) < 8 or not signals.has_value_cue(statement, product):
             continue
+        if view.response(pos).negative:
+            continue
         if len(content_words(statement) & heard) >= 2 or (fact_seen and view.analyses[pos]["value_points"]):
             found.append(pos)
     return CheckOutcome(
@@ -148,7 +181,7 @@ def _specific(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
             heard += " " + turn["text"]
             continue
         statement = statement_text(turn["text"])
-        if len(words_of(statement.lower())) < 8:
+        if len(words_of(statement.lower())) < 8 or view.response(q).negative:
             continue
         discounts = " ".join(f"{d:g}" for d in view.analyses[q]["discount_pcts"])
         if signals.has_proof(statement, f"{heard} {discounts}") or any(
@@ -197,12 +230,16 @@ def _few_pitches(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
 @register_check("rapport_communication", "warm_open")
 def _warm_open(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
     first = view.rep_pos[0] if view.rep_pos else None
-    ok = first is not None and view.analyses[first]["greeting"]
+    rude = tuple(q for q in view.rep_pos if signals.rude(view.lows[q]))
+    greeted = first is not None and view.analyses[first]["greeting"]
+    ok = greeted and not rude
+    detail = ("greeting in the first turn" if greeted else "no greeting in the first turn") + (
+        f"; rude or dismissive in {turns_text(view, rude)}" if rude else ", respectful throughout")
     return CheckOutcome(
         ok,
-        "greeting in the first turn" if ok else "no greeting in the first turn",
+        detail,
         (first,) if ok and first is not None else (),
-        () if ok or first is None else (first,),
+        rude[:2] or (() if greeted or first is None else (first,)),
     )
 
 
@@ -247,5 +284,10 @@ def _engaged(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
             else f"the buyer grew impatient {len(impatient)} time(s)" + (" and hung up" if hung_up else "")
         )
         return CheckOutcome(ok, detail, (), tuple(b for b in before if b >= 0)[:2])
-    thanks = tuple(q for q in view.rep_pos[1:] if view.analyses[q]["thanks_or_goodbye"])
-    return CheckOutcome(bool(thanks), f"thanked the buyer in {turns_text(view, thanks)}", thanks[:1])
+    replies = [view.response(q) for q in view.rep_pos if view.response(q).exists]
+    negative = tuple(r.rep_pos for r in replies if r.negative)
+    last = replies[-1] if replies else None
+    ok = bool(replies) and len(negative) <= 1 and not (last is not None and last.acts.get("refuses"))
+    detail = (f"the buyer pushed back or refused after {len(negative)} of {len(replies)} rep turn(s)"
+              + ("; the buyer's last word was a refusal" if last is not None and last.acts.get("refuses") else ""))
+    return CheckOutcome(ok, detail, () if not ok else (view.rep_pos[-1],), negative[:2])

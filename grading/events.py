@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from grading import signals
+from simulator.understanding.buyer import read_buyer
 from grading.view import CallView, statement_text
 from simulator.engine.understand import words_of
 
@@ -37,6 +38,12 @@ class NextStep:
     time: str | None = None
     agreed: bool = False
     agreed_pos: int | None = None
+    asks: list[int] = field(default_factory=list)
+    """Real call: rep turns that ask for a next step or for the commitment itself."""
+    stance: int = 0
+    """Real call: answers that agree minus answers that refuse, over every ask."""
+    committed_amount: int | None = None
+    """Real call: the buyer's agreeing answer that names a concrete amount or quantity."""
 
 
 @dataclass
@@ -56,8 +63,8 @@ class Negotiation:
 
     @property
     def engaged(self) -> bool:
-        """The rep named a price, or (practice session) conceded or closed."""
-        return bool(self.rep_prices or (self.list_basis == "scenario" and (self.concessions or self.deal)))
+        """The rep named a price, or conceded or traded something, or (practice session) closed."""
+        return bool(self.rep_prices or self.concessions or (self.list_basis == "scenario" and self.deal))
 
 
 def _first(positions: list[int], test: Callable[[int], bool]) -> int | None:
@@ -90,9 +97,9 @@ def objection_episodes(view: CallView, min_words: int = 12) -> list[Episode]:
         for pos, turn in enumerate(view.turns):
             if turn["speaker"] != "rep":
                 kind = signals.objection_type(view.lows[pos])
-                if kind and not (
-                    episodes and episodes[-1].objection == kind and episodes[-1].confirmed is None
-                ):
+                if kind is None and read_buyer(turn["text"]).labels["objects"]:
+                    kind = "concern"
+                if kind and not (episodes and episodes[-1].objection == kind and not episodes[-1].resolved):
                     episodes.append(Episode(pos, kind))
     starts = [e.buyer_pos for e in episodes] + [len(view.turns)]
     state = view.final_state
@@ -102,12 +109,15 @@ def objection_episodes(view: CallView, min_words: int = 12) -> list[Episode]:
         ep.acknowledged = _first(
             ep.replies, lambda p: a[p]["acknowledges"] or signals.acknowledges(view.lows[p])
         )
-        ep.explored = _first(ep.replies, lambda p: a[p]["explores"])
+        # Real calls: exploring counts when the buyer then says more; an answer counts when the buyer
+        # does not push back on it (practice sessions overwrite both from the director's progress below).
+        ep.explored = _first(ep.replies, lambda p: a[p]["explores"] and (view.session or view.response(p).answered))
         explored_at = ep.explored
         ep.responded = (
             None
             if explored_at is None
-            else _first([p for p in ep.replies if p > explored_at], lambda p: _answers(view, p, min_words))
+            else _first([p for p in ep.replies if p > explored_at],
+                        lambda p: _answers(view, p, min_words) and (view.session or not view.response(p).negative))
         )
         ep.confirmed = _first(ep.replies, lambda p: signals.confirms(view.lows[p]))
         if state is not None:
@@ -122,13 +132,12 @@ def objection_episodes(view: CallView, min_words: int = 12) -> list[Episode]:
                     ep.explored = -1
             ep.resolved = ep.objection in state.get("objections_resolved", [])
         else:
-            after = [p for p in range(ep.buyer_pos + 1, end) if view.turns[p]["speaker"] != "rep"]
-            buyer_ok = (
-                bool(after)
-                and signals.agrees(view.lows[after[-1]])
-                and not signals.objection_type(view.lows[after[-1]])
-            )
-            ep.resolved = ep.confirmed is not None or buyer_ok
+            # Resolved only when the buyer says so: the last reply in the episode agrees, with no
+            # refusal or new objection in it. Asking "does that address it?" earns nothing by itself.
+            last = ep.replies[-1] if ep.replies else None
+            ep.resolved = last is not None and ep.responded is not None and view.response(last).agrees
+            if ep.confirmed is not None and not view.response(ep.confirmed).agrees:
+                ep.confirmed = None
     return episodes
 
 
@@ -162,16 +171,32 @@ def next_step(view: CallView) -> NextStep:
             out.agreed_pos = agreed[0] if agreed else None
             out.time = state_time or out.time
         return out
-    asked = [p for p in (out.proposed, out.timed) if p is not None]
-    for pos in sorted(set(asked), reverse=True):
-        reply = pos + 1
-        if (
-            reply < len(view.turns)
-            and view.turns[reply]["speaker"] != "rep"
-            and signals.agrees(view.lows[reply])
-        ):
-            out.agreed, out.agreed_pos = True, reply
-            break
+    # A real call's close is an ask for a next step or for the commitment itself ("Would you like to
+    # donate $1?"), judged by the buyer's answers: the last answer must agree, with no later refusal.
+    out.asks = [p for p in view.rep_pos
+                if a[p]["next_step"] or signals.asks_for_meeting(view.lows[p]) or signals.asks_for_commitment(view.lows[p])]
+    if out.proposed is None and out.asks:
+        out.proposed = out.asks[0]
+    last_verdict: bool | None = None
+    for pos in out.asks:
+        reply = view.response(pos)
+        if reply.buyer_pos is None:
+            continue
+        low = view.lows[reply.buyer_pos]
+        refused = bool(reply.acts.get("refuses")) or signals.names_nothing(low)
+        agreed = not refused and (reply.agrees or (signals.names_amount(low) and not reply.acts.get("deflects")))
+        if agreed:
+            out.stance += 1
+            last_verdict = True
+            out.agreed_pos = reply.buyer_pos
+            if signals.names_amount(low):
+                out.committed_amount = reply.buyer_pos
+        elif refused:
+            out.stance -= 1
+            last_verdict = False
+    out.agreed = bool(last_verdict)
+    if not out.agreed:
+        out.agreed_pos = None
     return out
 
 
@@ -187,7 +212,7 @@ def negotiation(view: CallView) -> Negotiation:
     # With a list price, amounts far from it ('$400,000 of downtime avoided') are not offers.
     low, high = (0.3 * out.list_price, 2 * out.list_price) if out.list_price else (0.0, float("inf"))
     out.rep_prices = [
-        (p, price) for p in view.rep_pos for price in [x for x in a[p]["prices"] if low <= x <= high][:1]
+        (p, price) for p in view.rep_pos for price in [x for x in a[p]["prices"] if low <= x <= high and x > 0][:1]
     ]
     if view.session and state is not None:
         out.list_price = state.get("list_price") or out.list_price
@@ -216,7 +241,11 @@ def negotiation(view: CallView) -> Negotiation:
                        if p >= start and (a[p]["concession"] or p in lowered)]
     if out.rep_prices:
         last_pos, out.final_price = out.rep_prices[-1]
-        later = [p for p in range(last_pos + 1, len(view.turns)) if view.turns[p]["speaker"] != "rep"]
-        if later and signals.accepts_deal(view.lows[later[0]]):
+        if view.response(last_pos).agrees:
             out.deal, out.deal_price = True, out.final_price
+    elif out.concessions:
+        # Trades of items or terms with no price ("I'll take the books if you give me the hat").
+        last_pos = out.concessions[-1][0]
+        if last_pos is not None and view.response(last_pos).agrees:
+            out.deal = True
     return out

@@ -63,6 +63,8 @@ def render_markdown(card: Scorecard) -> str:
         for e in c.evidence:
             mark = "shows it" if e.supports else "missing"
             out.append(f"  > turn {e.turn} ({mark}): “{_quote(e.quote)}”")
+            if e.response is not None:
+                out.append(f"  >   buyer, turn {e.response_turn}: “{_quote(e.response)}” — {_esc(e.effect or '')}")
     if card.not_scored:
         out += ["", "Not scored: " + "; ".join(f"{_esc(n.name)} ({_esc(n.reason)})" for n in card.not_scored)]
     out += ["", "## Metrics", "", "| metric | value | benchmark |", "|---|---|---|"]

@@ -26,6 +26,9 @@ class Evidence(_Model):
     check: str
     supports: bool = Field(description="True if the line shows the behaviour; False if it shows it missing.")
     note: str
+    response_turn: int | None = Field(default=None, description="The buyer's reply to this line, if any.")
+    response: str | None = Field(default=None, description="The buyer's reply, verbatim.")
+    effect: str | None = Field(default=None, description="What the buyer did in reply (move or act).")
 
 
 class CheckResult(_Model):

@@ -53,6 +53,7 @@ def _evidence(view: CallView, results: list[tuple[str, CheckOutcome]]) -> list[E
                 if pos < 0 or view.turns[pos]["speaker"] != "rep" or (pos, supports) in seen:
                     continue
                 seen.add((pos, supports))
+                reply = view.response(pos)
                 out.append(
                     Evidence(
                         turn=view.number(pos),
@@ -60,6 +61,9 @@ def _evidence(view: CallView, results: list[tuple[str, CheckOutcome]]) -> list[E
                         check=check_id,
                         supports=supports,
                         note=res.detail,
+                        response_turn=view.number(reply.buyer_pos) if reply.buyer_pos is not None else None,
+                        response=view.text(reply.buyer_pos) if reply.buyer_pos is not None else None,
+                        effect=reply.effect(),
                     )
                 )
     # Deterministic and balanced: the first line per check, then the rest, capped.

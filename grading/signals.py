@@ -186,3 +186,52 @@ def time_question(text: str) -> str | None:
         if found:
             return found
     return None
+
+
+RUDE_PHRASES: tuple[str, ...] = (
+    "shut up", "stupid", "idiot", "idiotic", "dumb", "moron", "ridiculous", "calm down",
+    "you don't get it", "you don't understand", "you do not understand", "listen to me", "are you even listening",
+    "obviously you", "waste of my time", "wasting my time", "just sign", "pathetic", "clueless", "that's your problem",
+    "not my problem", "damn", "hell", "crap", "bullshit", "bs", "wtf", "stop whining",
+    "get over it", "grow up", "don't be silly", "be serious", "ugh, fine", "you people",
+    "i don't care", "nonsense", "what's wrong with you", "use your head", "think about it, man",
+)
+"""In a rep's line, these are rude or dismissive: right words said rudely earn no rapport."""
+
+_P_RUDE = _pattern(RUDE_PHRASES)
+
+
+def rude(normalised_line: str) -> bool:
+    """A rep line that is rude or dismissive."""
+    return bool(_P_RUDE.search(normalised_line))
+
+
+COMMIT_WORDS: tuple[str, ...] = (
+    "donate", "donation", "contribute", "contribution", "give", "pledge", "sign", "signed", "buy", "purchase",
+    "commit", "move forward", "go ahead", "get started", "place the order", "order", "join", "sign up",
+    "subscribe", "renew", "how much", "what amount", "an amount", "deal", "agree", "count on you", "on board",
+)
+"""In a question or request, these ask for the commitment itself (real calls: a close is not only a meeting)."""
+
+_P_COMMIT = _pattern(COMMIT_WORDS)
+_ASK_SENTENCE = re.compile(r"[^.!?]*\?|(?:^|[.!?]\s+)(?:please|let's|let us|just)\b[^.!?]*")
+
+
+def asks_for_commitment(normalised_line: str) -> bool:
+    """A rep line that asks for the commitment: 'Would you like to donate $1?', 'Shall we sign today?'."""
+    return any(_P_COMMIT.search(s) for s in _ASK_SENTENCE.findall(normalised_line))
+
+
+_AMOUNT = re.compile(r"\$\s?\d|\b\d+(?:[.,]\d+)?\s?(?:dollars?|cents?|usd|seats?|licen[cs]es?|units?|users?|k)\b"
+                     r"|\b(?:a|one|two|three|five|ten|fifty) (?:dollars?|bucks)\b|\ball of it\b|\bhalf\b")
+_NOTHING = re.compile(r"\$\s?0(?:\.0+)?\b|\b(?:nothing|zero|0 dollars|not a cent|none of it)\b")
+
+
+def names_amount(normalised_line: str) -> bool:
+    """A line that names a concrete amount or quantity (more than nothing)."""
+    return bool(_AMOUNT.search(normalised_line)) and not _NOTHING.search(normalised_line)
+
+
+def names_nothing(normalised_line: str) -> bool:
+    """A line that commits to nothing: '$0', 'nothing', 'zero'."""
+    return bool(_NOTHING.search(normalised_line))

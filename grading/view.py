@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from grading.responses import Response, read_responses
 from grading.rubric import CallKind, kind_of
 from simulator.content.models import Persona, Scenario
 from simulator.engine.state import BuyerMove, BuyerState, Outcome, TurnRecord
@@ -77,6 +78,12 @@ class CallView:
     final_state: BuyerState | None = None
     prev_buyer: dict[int, int] = field(default_factory=dict)
     """Rep position -> position of the buyer line just before it."""
+    responses: dict[int, Response] = field(default_factory=dict)
+    """Rep position -> what the buyer did in reply (grading.responses)."""
+
+    def response(self, pos: int) -> Response:
+        """The buyer's reply to the rep line at ``pos``."""
+        return self.responses.get(pos) or Response(pos, None)
 
     @property
     def session(self) -> bool:
@@ -138,4 +145,5 @@ def build_view(
             if turn.get("state"):
                 view.final_state = turn["state"]
             last_buyer = pos
+    view.responses = read_responses(turns, view.rep_pos, view.session)  # type: ignore[arg-type]
     return view

@@ -24,13 +24,14 @@ _MONEY = re.compile(
 )
 _BARE = re.compile(r"(?<![\d.,$])\b(\d{1,3}(?:,\d{3})+|\d{4,7})\b(?![.,]?\d)")
 _SHORT_THOUSANDS = re.compile(
-    r"(?:\b(?:do|to|at|for|hold|go|down to|land at|settle at|around|about|is|be|make it|call it|still|gets you|get you"
-    r"|then|and|it's|its|number's|say|with|offer|offered|quote|quoted|from|us|them|you|of|takes|take|s|said|mentioned)\s+"
-    r"|^|[.,:;!?]\s*)(\d{2,3}(?:\.\d{1,2})?)\b(?!\.\d)"
-    r"(?!\s?(?:%|percent|months?|years?|yrs?|seats?|users?|licen[cs]es?|days?|weeks?|people|minutes?|mins?"
-    r"|hours?|am|pm|a\.m|p\.m|sites?|trucks?|locations?|clinics?|stores?|units?|reps?|k\b))",
-    re.IGNORECASE,
+    r"(?<![\d.,$/:-])\b(\d{1,3}(?:\.\d{1,2})?)\b(?![.,:/]?\d)"
+    r"(?=\s*(?:$|[.,;:!?)\u2014-]|(?:flat|a|per|for|and|on|with|if|then|is|it|total|all|annually|upfront|up front"
+    r"|including|plus|or|but|that|which|we|you|i|so|no|tops|max|firm|final|over|because|since|as|to|in|feels|sounds"
+    r"|works|each|now|right|would|will|could|can|and|vs|versus|from|at|mine's|yours|is|was|even|net|seems|looks"
+    r"|covers|gets|buys|stands|stays|there|here|this|out|off|done|deal|instead|rather|max|minimum|apart|like)\b))"
 )
+"""A bare number said as thousands ('we're at 48', 'let's call it 160', 'still 12.8') when the list price is
+known and the number, in thousands, is a plausible price for it; never before a unit ('3 years', '14 depots')."""
 _COLLOQUIAL = re.compile(
     r"(?<![\d.,$])\b(\d{1,2})[ -](\d{1,2})(?:[ -](\d))?\b(?![.,]?\d)"
     r"(?!\s?(?:%|percent|months?|years?|yrs?|seats?|users?"

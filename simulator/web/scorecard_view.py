@@ -89,6 +89,9 @@ def competencies_markdown(card: Mapping[str, Any] | None) -> str:
             if e.get("quote"):
                 mark = "" if e.get("supports", True) else " (shows it missing)"
                 quotes.append(f"- Turn {esc(e.get('turn', '?'))}{mark}: “{esc(e['quote'], limit=QUOTE)}”")
+                if e.get("response"):
+                    quotes.append(f"  - Buyer, turn {esc(e.get('response_turn', '?'))}: "
+                                  f"“{esc(e['response'], limit=QUOTE)}” — {esc(e.get('effect') or '')}")
         if quotes:
             out += ["", *quotes]
         rule = esc(c.get("rule") or "")

@@ -1,0 +1,107 @@
+"""What the buyer did in response to each rep line: the effect a score rests on.
+
+In a practice session the effect is the director's recorded move (a fact revealed, a concern
+explained, an objection resolved, a push-back, impatience). In a real call it is the buyer's next
+line as the understanding layer reads it (agrees, refuses, objects, asks, deflects) and how much
+the buyer said. A check about an effect cites the rep's line *and* this response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from simulator.understanding.buyer import read_buyer
+from simulator.understanding.text import words_of
+
+ANSWER_WORDS = 4
+"""A real buyer's reply of at least this many words, not a refusal or a deflection, answers a question."""
+
+SUBSTANTIVE_WORDS = 12
+"""A real buyer's reply of at least this many words that neither refuses nor deflects tells something."""
+
+INFORMATIVE_MOVES = frozenset({"reveal_fact", "explain_concern", "hint", "answer", "small_talk", "ask_for_time",
+                               "counter_offer", "resolve_objection", "agree_next_step", "accept", "anchor"})
+"""Session moves in which the buyer engages with what the rep said."""
+
+NEGATIVE_MOVES = frozenset({"deflect_pitch", "push_back", "impatient", "end_call", "walk_away", "decline_next_step"})
+"""Session moves in which the buyer pushes back, loses patience or leaves."""
+
+
+@dataclass(frozen=True)
+class Response:
+    """The buyer's reply to one rep line."""
+
+    rep_pos: int
+    buyer_pos: int | None
+    text: str = ""
+    words: int = 0
+    move: str | None = None
+    """The director's move kind (practice session), else None."""
+    acts: dict[str, bool] = field(default_factory=dict)
+    """agrees / refuses / objects / asks / deflects, read from the buyer's words (real call)."""
+
+    @property
+    def exists(self) -> bool:
+        return self.buyer_pos is not None
+
+    @property
+    def negative(self) -> bool:
+        """The buyer pushed back, refused, objected to it or lost patience."""
+        if self.move is not None:
+            return self.move in NEGATIVE_MOVES
+        return bool(self.acts.get("refuses") or self.acts.get("objects"))
+
+    @property
+    def answered(self) -> bool:
+        """The buyer engaged: answered, explained, agreed or told something (not a brush-off)."""
+        if not self.exists:
+            return False
+        if self.move is not None:
+            return self.move in INFORMATIVE_MOVES
+        return (self.words >= ANSWER_WORDS and not self.acts.get("refuses") and not self.acts.get("deflects")) or (
+            bool(self.acts.get("agrees")) and not self.acts.get("refuses")
+        )
+
+    @property
+    def substantive(self) -> bool:
+        """The buyer told something real: a hidden fact or concern, or a long, engaged answer."""
+        if self.move is not None:
+            return self.move in {"reveal_fact", "explain_concern"}
+        return self.words >= SUBSTANTIVE_WORDS and not self.acts.get("refuses") and not self.acts.get("deflects")
+
+    @property
+    def agrees(self) -> bool:
+        """A clear yes: agreement without a refusal, objection or deflection in the same line."""
+        if self.move is not None:
+            return self.move in {"agree_next_step", "accept", "resolve_objection"}
+        return bool(self.acts.get("agrees")) and not any(
+            self.acts.get(k) for k in ("refuses", "objects", "deflects"))
+
+    def effect(self) -> str:
+        """What the buyer did, in words, for the scorecard."""
+        if not self.exists:
+            return "the buyer did not reply"
+        if self.move is not None:
+            return f"the buyer's move: {self.move.replace('_', ' ')}"
+        acts = [k for k in ("agrees", "refuses", "objects", "asks", "deflects") if self.acts.get(k)]
+        said = f"{self.words} word(s)"
+        return f"the buyer {' and '.join(acts)} ({said})" if acts else f"the buyer replied ({said})"
+
+
+def read_responses(turns: list[dict[str, object]], rep_pos: list[int], session: bool) -> dict[int, Response]:
+    """The buyer's reply to every rep line (the next buyer line before the rep speaks again)."""
+    out: dict[int, Response] = {}
+    rep_set = set(rep_pos)
+    for pos in rep_pos:
+        nxt = pos + 1
+        while nxt < len(turns) and nxt not in rep_set and not str(turns[nxt].get("text", "")).strip():
+            nxt += 1
+        if nxt >= len(turns) or nxt in rep_set:
+            out[pos] = Response(pos, None)
+            continue
+        text = str(turns[nxt].get("text", ""))
+        move = turns[nxt].get("move")
+        kind = str(move["kind"]) if session and isinstance(move, dict) and "kind" in move else None
+        acts = {} if kind is not None else read_buyer(text).labels
+        out[pos] = Response(pos, nxt, text, len(words_of(text.lower())), kind, acts)
+    return out
