@@ -6,7 +6,7 @@ Each check's text and thresholds live in rubric.yaml; see :mod:`grading.checks` 
 from __future__ import annotations
 
 from grading import signals
-from grading.checks import CheckOutcome, Params, register_check, turns_text
+from grading.checks import CheckOutcome, Params, register_check, too_short, turns_text
 from grading.metrics import CallNumbers
 from grading.view import CallView
 
@@ -93,6 +93,9 @@ def _trades(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
     neg = n.negotiation
     if not neg.engaged:
         return CheckOutcome(False, "no price was discussed")
+    short = too_short(n)
+    if short:
+        return short
     traded = tuple(q for q, t in neg.concessions if t and q is not None)
     free = tuple(q for q, t in neg.concessions if not t and q is not None)
     given = len(neg.concessions)
@@ -107,6 +110,9 @@ def _holds_price(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
     neg = n.negotiation
     if not neg.engaged or neg.final_price is None or not neg.list_price:
         return CheckOutcome(False, "no price was agreed or offered")
+    short = too_short(n)
+    if short:
+        return short
     need = 100 * neg.min_fraction if neg.min_fraction else p["min"]
     share = 100 * neg.final_price / neg.list_price
     last = tuple(q for q, _ in neg.rep_prices[-1:])

@@ -14,16 +14,36 @@ from simulator.engine.understand import content_words, words_of
 # --- discovery_questioning ------------------------------------------------------------------
 
 
-@register_check("discovery_questioning", "question_volume")
-def _question_volume(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+@register_check("discovery_questioning", "digs_deeper")
+def _digs_deeper(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    """SPIN's implication questions: follow-ups that build on what the buyer just said, answered."""
     asked = [q for q in view.rep_pos if view.analyses[q]["questions"]]
-    answered = tuple(q for q in asked if view.response(q).answered)
-    brushed = tuple(q for q in asked if not view.response(q).answered)
+    deeper = tuple(
+        q for q in asked
+        if q in view.prev_buyer
+        and view.content(q) & view.content(view.prev_buyer[q])
+        and not parrots(view, q)
+        and view.response(q).answered
+    )
+    hopping = tuple(q for q in asked if q not in deeper and view.response(q).answered)
     return CheckOutcome(
-        len(answered) >= p["min"],
-        f"the buyer answered {len(answered)} of {len(asked)} question turn(s) ({turns_text(view, answered)})",
-        answered[:2],
-        brushed[:2],
+        len(deeper) >= p["min"],
+        f"{len(deeper)} answered question turn(s) build on the buyer's previous answer "
+        f"({turns_text(view, deeper)}); {len(hopping)} move on to a new topic instead",
+        deeper[:2],
+        hopping[:2] if len(deeper) < p["min"] else (),
+    )
+
+
+@register_check("discovery_questioning", "opens_up")
+def _opens_up(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
+    """The first rung: an open question that gets the buyer to tell something real."""
+    told = tuple(q for q in view.rep_pos if view.analyses[q]["questions"] and view.response(q).substantive)
+    what = "a hidden fact or concern" if view.session else "12+ words"
+    return CheckOutcome(
+        bool(told),
+        f"the buyer told {what} in reply to {len(told)} question turn(s) ({turns_text(view, told)})",
+        told[:2],
     )
 
 
@@ -35,22 +55,6 @@ def _open_share(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
     ok = n.questions > 0 and n.open_share >= p["min"]
     return CheckOutcome(
         ok, f"{n.open_questions} of {n.questions} questions open ({n.open_share:g}%)", opened[:2], closed[:2]
-    )
-
-
-@register_check("discovery_questioning", "topic_breadth")
-def _topic_breadth(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
-    first: dict[str, int] = {}
-    for q in view.rep_pos:
-        if not view.response(q).answered:
-            continue
-        for topic in view.analyses[q]["open_topics"]:
-            first.setdefault(topic, q)
-    listing = ", ".join(first) or "none"
-    return CheckOutcome(
-        len(first) >= p["min"],
-        f"{len(first)} topic(s) opened up by the buyer's answers to open questions: {listing}",
-        tuple(dict.fromkeys(first.values()))[:2],
     )
 
 
@@ -85,14 +89,23 @@ def _uncovers(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
 # --- active_listening -----------------------------------------------------------------------
 
 
+PARROT_RUN = 6
+"""A run of this many of the buyer's words, verbatim, is repeating, not reflecting."""
+
+
 def parrots(view: CallView, q: int) -> bool:
-    """The rep's line mostly repeats the buyer's last line and adds almost nothing of its own."""
+    """The rep's line repeats the buyer's last line: a verbatim run of 6+ of their words, or their
+    content words with almost nothing of the rep's own."""
     prev = view.prev_buyer.get(q)
     if prev is None:
         return False
     mine, theirs = view.content(q), view.content(prev)
-    shared = mine & theirs
-    return len(shared) >= 3 and len(mine - theirs) < 3
+    if len(mine & theirs) >= 3 and len(mine - theirs) < 3:
+        return True
+    said = words_of(view.lows[prev])
+    runs = {" ".join(said[i:i + PARROT_RUN]) for i in range(len(said) - PARROT_RUN + 1)}
+    rep = words_of(view.lows[q])
+    return any(" ".join(rep[i:i + PARROT_RUN]) in runs for i in range(len(rep) - PARROT_RUN + 1))
 
 
 @register_check("active_listening", "reflects")
@@ -101,8 +114,8 @@ def _reflects(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
     parroted = tuple(q for q in view.rep_pos if parrots(view, q))
     detail = f"reflected the buyer's words in {turns_text(view, found)}, and the buyer went on"
     if parroted:
-        detail += f"; parroted the buyer's line back in {turns_text(view, parroted)} (not counted)"
-    return CheckOutcome(len(found) >= p["min"], detail, found[:2], parroted[:2])
+        detail += f"; parroted the buyer's line back in {turns_text(view, parroted)} (more parroting than reflecting fails)"
+    return CheckOutcome(len(found) >= p["min"] and len(parroted) <= len(found), detail, found[:2], parroted[:2])
 
 
 @register_check("active_listening", "talk_share")

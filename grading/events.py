@@ -96,6 +96,9 @@ def objection_episodes(view: CallView, min_words: int = 12) -> list[Episode]:
     else:
         for pos, turn in enumerate(view.turns):
             if turn["speaker"] != "rep":
+                asked = pos - 1 if pos > 0 and view.turns[pos - 1]["speaker"] == "rep" else None
+                if episodes and not episodes[-1].resolved and asked is not None and view.analyses[asked]["explores"]:
+                    continue  # the buyer explaining the open objection's real concern, not a new objection
                 kind = signals.objection_type(view.lows[pos])
                 if kind is None and read_buyer(turn["text"]).labels["objects"]:
                     kind = "concern"
@@ -134,8 +137,10 @@ def objection_episodes(view: CallView, min_words: int = 12) -> list[Episode]:
         else:
             # Resolved only when the buyer says so: the last reply in the episode agrees, with no
             # refusal or new objection in it. Asking "does that address it?" earns nothing by itself.
-            last = ep.replies[-1] if ep.replies else None
-            ep.resolved = last is not None and ep.responded is not None and view.response(last).agrees
+            answered = ep.responded
+            after = [view.response(p) for p in ep.replies if answered is not None and p >= answered]
+            after = [r for r in after if r.exists]
+            ep.resolved = bool(after) and any(r.agrees for r in after) and not after[-1].negative
             if ep.confirmed is not None and not view.response(ep.confirmed).agrees:
                 ep.confirmed = None
     return episodes

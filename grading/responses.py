@@ -8,6 +8,7 @@ the buyer said. A check about an effect cites the rep's line *and* this response
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from simulator.understanding.buyer import read_buyer
@@ -25,6 +26,14 @@ INFORMATIVE_MOVES = frozenset({"reveal_fact", "explain_concern", "hint", "answer
 
 NEGATIVE_MOVES = frozenset({"deflect_pitch", "push_back", "impatient", "end_call", "walk_away", "decline_next_step"})
 """Session moves in which the buyer pushes back, loses patience or leaves."""
+
+
+_PAST_AGREEMENT = re.compile(r"\b(?:we|you|i|they)(?: had| have|'ve)? (?:already )?agreed\b|\bas (?:we )?agreed\b")
+
+
+_PLAIN_YES = re.compile(r"\b(?:works|work for me|works for me|that's fine|sounds good|sounds great|see you then"
+                        r"|deal|let's do it|book it|send the invite|i'm in|count me in)\b")
+_NEGATION = re.compile(r"\b(?:no|not|never|nope|nah|don't|doesn't|won't|can't|isn't|wouldn't|couldn't)\b|n't\b")
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ class Response:
             return False
         if self.move is not None:
             return self.move in INFORMATIVE_MOVES
+        if self.claims_agreement:
+            return False
         return (self.words >= ANSWER_WORDS and not self.acts.get("refuses") and not self.acts.get("deflects")) or (
             bool(self.acts.get("agrees")) and not self.acts.get("refuses")
         )
@@ -67,6 +78,8 @@ class Response:
         """The buyer told something real: a hidden fact or concern, or a long, engaged answer."""
         if self.move is not None:
             return self.move in {"reveal_fact", "explain_concern"}
+        if self.claims_agreement:
+            return False
         return self.words >= SUBSTANTIVE_WORDS and not self.acts.get("refuses") and not self.acts.get("deflects")
 
     @property
@@ -74,8 +87,19 @@ class Response:
         """A clear yes: agreement without a refusal, objection or deflection in the same line."""
         if self.move is not None:
             return self.move in {"agree_next_step", "accept", "resolve_objection"}
-        return bool(self.acts.get("agrees")) and not any(
-            self.acts.get(k) for k in ("refuses", "objects", "deflects"))
+        if self.claims_agreement:
+            return False  # "we agreed to a demo Tuesday" claims an earlier agreement; it answers nothing
+        if any(self.acts.get(k) for k in ("refuses", "objects", "deflects")):
+            return False
+        # "Thursday at 2pm works." / "That's fine." — a plain yes the act reader may miss; never with a no.
+        low = self.text.lower()
+        plain_yes = bool(_PLAIN_YES.search(low)) and not _NEGATION.search(low)
+        return bool(self.acts.get("agrees")) or plain_yes
+
+    @property
+    def claims_agreement(self) -> bool:
+        """The reply claims an earlier agreement instead of answering ('we agreed to a demo Tuesday')."""
+        return self.move is None and bool(_PAST_AGREEMENT.search(self.text.lower()))
 
     def effect(self) -> str:
         """What the buyer did, in words, for the scorecard."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from simulator.engine.lexicon import NEXT_STEP_WORDS
+from simulator.understanding.phrases import RUDE
 from simulator.engine.understand import find_time_phrase
 
 OBJECTION_PHRASES: dict[str, tuple[str, ...]] = {
@@ -188,15 +189,9 @@ def time_question(text: str) -> str | None:
     return None
 
 
-RUDE_PHRASES: tuple[str, ...] = (
-    "shut up", "stupid", "idiot", "idiotic", "dumb", "moron", "ridiculous", "calm down",
-    "you don't get it", "you don't understand", "you do not understand", "listen to me", "are you even listening",
-    "obviously you", "waste of my time", "wasting my time", "just sign", "pathetic", "clueless", "that's your problem",
-    "not my problem", "damn", "hell", "crap", "bullshit", "bs", "wtf", "stop whining",
-    "get over it", "grow up", "don't be silly", "be serious", "ugh, fine", "you people",
-    "i don't care", "nonsense", "what's wrong with you", "use your head", "think about it, man",
-)
-"""In a rep's line, these are rude or dismissive: right words said rudely earn no rapport."""
+RUDE_PHRASES: tuple[str, ...] = RUDE
+"""In a rep's line, these are rude or dismissive (simulator/understanding/phrases.py): right words said
+rudely earn no rapport."""
 
 _P_RUDE = _pattern(RUDE_PHRASES)
 

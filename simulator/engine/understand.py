@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
 from simulator.engine import lexicon
-from simulator.understanding import read_rep
+from simulator.understanding import phrases, read_rep
 from simulator.understanding.definitions import MONOLOGUE_WORDS, PITCH_MIN_WORDS, PRICE_RANGE
 from simulator.understanding.questions import read_sentence
 from simulator.understanding.text import STOPWORDS, content_words, normalise, words_of
 from simulator.understanding.times import concrete_time
+from simulator.understanding.values import amounts
 
 __all__ = [
     "MONOLOGUE_WORDS", "PITCH_MIN_WORDS", "PRICE_RANGE", "STOPWORDS", "AnalysisContext", "FactProbe",
@@ -65,6 +66,7 @@ class RepAnalysis(TypedDict):
     value_points: list[int]
     fillers: int
     understood: bool
+    rude: bool
     reasons: list[str]
 
 
@@ -201,12 +203,24 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
     if paraphrases:
         reasons.append(f"refers to the buyer's words ({', '.join(sorted(echoed)[:4])})")
 
-    prices = reading.rep_prices
+    mentions = [{"value": m.value, "owner": m.owner} for m in reading.amounts]
+    if ctx.previous_buyer_line and reading.amounts:
+        # The buyer's own number said back ("What's behind the $90,000?", "I understand $35,000 is where
+        # you'd like to be") is the buyer's, not the rep's offer.
+        theirs = {a.value for a in amounts(ctx.previous_buyer_line, ctx.list_price)}
+        for mention in mentions:
+            if mention["owner"] == "rep" and mention["value"] in theirs:
+                mention["owner"] = "buyer"
+                reasons.append(f"price {mention['value']:,.0f} is the buyer's own number, said back")
+    prices = [m["value"] for m in mentions if m["owner"] == "rep"]
     if ctx.list_price:
         lo, hi = PRICE_RANGE[0] * ctx.list_price, PRICE_RANGE[1] * ctx.list_price
         prices = [p for p in prices if lo <= p <= hi]
     labels = reading.labels
     fillers = len(_phrase_pattern(_FILLERS).findall(low))
+    rude = _phrase_in(low, phrases.RUDE)
+    if rude:
+        reasons.append(f"rude or dismissive ({rude!r}): no acknowledgement is credited")
 
     return RepAnalysis(
         words=len(tokens),
@@ -223,11 +237,11 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
         greeting=labels["greeting"],
         thanks_or_goodbye=labels["thanks_or_goodbye"],
         ends_call=labels["ends_call"],
-        acknowledges=labels["acknowledges"],
+        acknowledges=labels["acknowledges"] and not rude,
         explores=explores,
         paraphrases=paraphrases,
         prices=prices,
-        price_mentions=[{"value": m.value, "owner": m.owner} for m in reading.amounts],
+        price_mentions=mentions,
         discount_pcts=reading.discount_pcts,
         concession=labels["concession"],
         asks_in_return=labels["asks_in_return"],
@@ -236,5 +250,6 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
         value_points=value_points,
         fillers=fillers,
         understood=reading.language == "en" and bool(tokens),
+        rude=bool(rude),
         reasons=reasons,
     )

@@ -862,3 +862,12 @@ RESTATE = (
     "recap",
 )
 """Restating a price or a standard term: not a new concession."""
+RUDE = (
+    "shut up", "stupid", "idiot", "idiotic", "dumb", "moron", "ridiculous", "calm down", "you don't get it",
+    "you don't understand", "you do not understand", "listen to me", "are you even listening", "obviously you",
+    "waste of my time", "wasting my time", "just sign", "pathetic", "clueless", "that's your problem",
+    "not my problem", "damn", "hell", "crap", "bullshit", "wtf", "stop whining", "get over it", "grow up",
+    "don't be silly", "be serious", "ugh, fine", "you people", "i don't care", "nonsense", "what's wrong with you",
+    "use your head", "silly objection", "ridiculous objection", "lame excuse", "excuses", "whining",
+)
+"""Rude or dismissive words: such a line earns no acknowledgement or rapport, whatever else it says."""

@@ -81,6 +81,19 @@ def _empty(text: str, visible: str, language: str, reason: str) -> RepReading:
                       discount_pcts=[], reasons=[reason])
 
 
+def _proposal_time(parts: list[str], first: str | None) -> str | None:
+    """The time in the sentence that proposes the next step (not a date in a recap before it)."""
+    from simulator.understanding import phrases
+    from simulator.understanding.rules import find_phrase
+
+    for sentence in parts:
+        low = normalise(sentence)
+        found = concrete_time(sentence)
+        if found and (find_phrase(low, phrases.PROPOSAL) or find_phrase(low, phrases.NEXT_STEP_NOUNS) or "?" in low):
+            return found
+    return first
+
+
 def feature_vector(low: str, rule_features: list[float], parts: list[str] | None = None) -> np.ndarray:
     """What the learned models see: the message's embedding, the element-wise maximum of its sentences'
     embeddings (a short acknowledgement inside a long turn still shows), the rule features, hashed words."""
@@ -159,7 +172,7 @@ def read_rep(text: str, list_price: float | None = None, use_models: bool | None
     if labels["is_pitch"] and kind == "open":
         labels["is_pitch"] = False
         reasons.append("not a pitch: it asks an open question")
-    next_step_time = time_phrase if labels["next_step"] else None
+    next_step_time = _proposal_time(parts, time_phrase) if labels["next_step"] else None
 
     for name in BOOLEAN_LABELS:
         if labels[name] and name in rules.reasons:

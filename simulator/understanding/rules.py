@@ -36,6 +36,10 @@ def all_phrases(text: str, items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(phrase_pattern(tuple(items)).findall(text)))
 
 
+_TAKE_CARE_OF = re.compile(r"\btake care of\b")
+"""'Does that take care of it?' is not a farewell."""
+
+
 @dataclass
 class RuleReading:
     """Rule labels with reasons, and the numeric features handed to the learned models."""
@@ -112,8 +116,8 @@ def read_rules(
     if thanks:
         r.reasons["thanks_or_goodbye"] = f"thanks or farewell ({thanks!r})"
 
-    last = sentences[-1].lower() if sentences else ""
-    tail = " ".join(s.lower() for s in sentences[-2:])
+    last = _TAKE_CARE_OF.sub("handle", sentences[-1].lower()) if sentences else ""
+    tail = _TAKE_CARE_OF.sub("handle", " ".join(s.lower() for s in sentences[-2:]))
     ends = find_phrase(tail, phrases.ENDS_CALL)
     asks_after = bool(questions) and questions[-1].sentence.lower() == last and not find_phrase(last, phrases.ENDS_CALL)
     r.labels["ends_call"] = bool(ends) and not asks_after

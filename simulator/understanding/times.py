@@ -20,7 +20,8 @@ _PARTS = [
     re.compile(rf"\b{_MONTH}\.?\s+(?:the\s+)?{_ORD}\b"),
     re.compile(rf"\b(?:the\s+)?{_ORD}\s+(?:of\s+)?{_MONTH}\b"),
     re.compile(r"\b(?:the\s+)\d{1,2}(?:st|nd|rd|th)\b"),
-    re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"),
+    re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:on|by|for|before|after|until|from) \d{1,2}/\d{1,2}(?:/\d{2,4})?\b"
+               r"|\b\d{1,2}/\d{1,2}(?= (?:at|@) ?\d)"),
     re.compile(r"(?:\bat\s+|@\s?)?\b\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.?|p\.m\.?)(?![a-z])"),
     re.compile(r"(?:\bat\s+|@\s?)?\b\d{1,2}:\d{2}\b"),
     re.compile(r"\b(?:at|@)\s+(?:1[0-2]|[1-9])(?:\s?(?:ish|o'clock))?\b(?!\s?(?:%|percent|k\b|seats|users|people|\.\d|,\d))"),
@@ -60,6 +61,5 @@ def concrete_time(text: str) -> str | None:
         if (s2 >= end and len(gap) <= 6 and re.fullmatch(r"[\s,]*(?:at|@|,|-|the)?[\s,]*", gap)) or s2 < end:
             end = max(end, e2)
     original = " ".join(text.split())
-    if len(original) == len(low):
-        return original[start:end].strip(" ,")
-    return low[start:end].strip(" ,")
+    phrase = original[start:end] if len(original) == len(low) else low[start:end]
+    return re.sub(r"^(?:on|by|for|before|after|until|from)\s+(?=\d)", "", phrase.strip(" ,"), flags=re.IGNORECASE)

@@ -23,6 +23,9 @@ def listening(t: Turn, a: RepAnalysis) -> None:
     if a["is_pitch"]:
         t.trust(-2 * TRUST_STEP, "a pitch instead of a question")
         t.patience(-2, "a pitch")
+    if a.get("rude"):
+        t.trust(-2 * TRUST_STEP, "a rude or dismissive remark")
+        t.patience(-1, "a rude or dismissive remark")
     if a["is_monologue"]:
         t.trust(-TRUST_STEP, f"a {a['words']}-word monologue")
     if a["question_kind"] == "closed":
