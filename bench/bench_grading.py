@@ -1,11 +1,16 @@
-"""Grader speed: metrics throughput and full grading latency of a 20-turn transcript.
+"""Grader speed: metrics throughput, full grading latency of a 20-turn transcript, batch throughput.
 
-    python bench/bench_grading.py                 # metrics throughput + latency with ScriptedLLM
+    python bench/bench_grading.py                 # metrics, latency with ScriptedLLM, batch of 200 files
+    python bench/bench_grading.py --batch 500 --jobs 1 2   # batch `grade` over 500 files, 1 and 2 processes
+    python bench/bench_grading.py --batch 0       # skip the batch
     python bench/bench_grading.py --profile       # also profile analyse() when it is the bottleneck
     python bench/bench_grading.py --llm embedded  # also the embedded model's judge latency
 
 Targets (issue #4): metrics-only >= 1,000 twenty-turn transcripts/s; full grading with ScriptedLLM
-<= 50 ms; embedded judge <= 20 s with the rubric prefix cached.
+<= 50 ms; embedded judge <= 20 s with the rubric prefix cached. Batch grading (`sparring grade FILE
+... --format jsonl`, no LLM judge): >= 300 plain-text transcripts/s on 2 cores. The batch files are
+generated, each line different (names, numbers, topics), so nothing is served from the embedding
+cache: each transcript is analysed from its text, as a real file would be.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
+import random
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -116,12 +124,212 @@ def latency(
     return times
 
 
+# --- batch grading ----------------------------------------------------------------------------
+
+_NAMES = ["Dana", "Priya", "Marco", "Lena", "Tom", "Aisha", "Jonas", "Mei", "Carlos", "Ingrid", "Kofi", "Sara"]
+_COMPANIES = ["Northwind", "Bluefin Freight", "Cedar Health", "Orbit Retail", "Granite Labs", "Harbor Foods",
+              "Maple Logistics", "Copper Bank", "Lantern Media", "Meadow Farms"]
+_PROCESSES = ["route planning", "invoice matching", "shift scheduling", "customer onboarding", "stock counts",
+              "claims intake", "quality checks", "order entry", "vendor payments", "ticket triage"]
+_PAINS = ["re-keying orders", "missed delivery windows", "late invoices", "overtime on weekends",
+          "duplicate tickets", "stock-outs", "manual spreadsheets", "slow approvals", "audit findings"]
+_TEAMS = ["dispatch", "finance", "operations", "support", "warehouse", "sales ops", "procurement", "IT"]
+_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+
+_REP_OPEN = [
+    "Hi {buyer}, thanks for making the time today. How's your week going at {company}?",
+    "Good morning {buyer}, I appreciate you joining. How are things with the {team} team?",
+    "Hello {buyer}, thanks for taking the call. Is {n} minutes still fine for you?",
+]
+_REP_ASK = [
+    "How do you handle {process} today?",
+    "Walk me through how your {team} team manages {process} right now.",
+    "What happens when {process} goes wrong, say {n} times a month?",
+    "Who else is involved when you decide to change how {process} works?",
+    "What would success look like for {company} by {month}?",
+    "You mentioned {pain}. What does that cost you each quarter?",
+    "How many people on the {team} team touch {process} every day?",
+    "What have you tried so far to fix {pain}?",
+]
+_REP_VALUE = [
+    "Our platform removes {pain}; a customer like you cut planning time by {pct}% in {n} weeks. How would that land?",
+    "We connect {process} to your existing tools, so the {team} team stops {pain}. Does that match what you need?",
+]
+_REP_HANDLE = [
+    "That's a fair concern. What's behind it, the total cost or the timing against this year's budget?",
+    "I understand. Help me understand what {stakeholder} would need to see before {month}.",
+]
+_REP_RESPOND = [
+    "Many teams start with a paid pilot that runs {n} weeks on {process} only. Does that address it?",
+    "We can phase it: {process} first for {n} people, then the rest after {month}. Would that work?",
+]
+_REP_CLOSE = [
+    "To recap: {pain} and a {pct} percent target. Shall we book a demo on {day} at {hour}am?",
+    "So {pain} is the priority. Can we set up a call with {stakeholder} on {day} at {hour}am?",
+]
+_REP_BYE = ["Great, thanks {buyer}. Talk soon.", "Perfect, I'll send the invite today. Thanks {buyer}."]
+_BUY_OPEN = ["Busy, quarter end at {company}. What's this about?", "Fine, thanks. We have about {n} minutes."]
+_BUY_ANSWER = [
+    "Mostly spreadsheets. {n} people re-key every order into the sheet each morning.",
+    "It's {pain}, honestly. We lost a big account last year over it.",
+    "Our {stakeholder} signs off, and IT has to approve any integration.",
+    "On-time rate above {pct} percent and no more {pain}.",
+    "About {n} hours a week across the {team} team.",
+    "We tried a plugin for {process}, but nobody kept it up to date.",
+]
+_BUY_OBJECT = ["Honestly it sounds expensive. We don't have budget this year.",
+               "We're locked into our current vendor until {month}.",
+               "I'm not sure {stakeholder} would go for it right now."]
+_BUY_SOFTEN = ["Timing, mostly. Budget resets in {month}.", "It might. I'd have to see it first.",
+               "Maybe, if it starts small with the {team} team."]
+_BUY_AGREE = ["{day} at {hour}am works. Send the invite.", "Sure, {day} works for {stakeholder} too."]
+_BUY_BYE = ["Bye.", "Thanks, talk then."]
+
+
+def generated_call(i: int) -> str:
+    """A 20-turn plain-text call (rep 'Alex'), seeded by ``i``. Every line ends with the call's number,
+    so no line repeats across calls and nothing comes from the embedding cache (a conservative figure:
+    real calls do repeat "Bye." and the like)."""
+    rng = random.Random(i)
+    slots = {
+        "buyer": rng.choice(_NAMES), "company": rng.choice(_COMPANIES), "team": rng.choice(_TEAMS),
+        "stakeholder": rng.choice(["our COO", "the CFO", "my director", "procurement", "the board"]),
+    }
+
+    def fill(template: str) -> str:
+        return template.format(
+            **slots, process=rng.choice(_PROCESSES), pain=rng.choice(_PAINS), n=rng.randint(2, 95),
+            pct=rng.randint(10, 99), month=rng.choice(["January", "March", "June", "September"]),
+            day=rng.choice(_DAYS), hour=rng.randint(8, 11),
+        )
+
+    asks = rng.sample(_REP_ASK, 4)
+    answers = rng.sample(_BUY_ANSWER, 4)
+    rep = [fill(rng.choice(_REP_OPEN)), *(fill(a) for a in asks), fill(rng.choice(_REP_VALUE)),
+           fill(rng.choice(_REP_HANDLE)), fill(rng.choice(_REP_RESPOND)), fill(rng.choice(_REP_CLOSE)),
+           fill(rng.choice(_REP_BYE))]
+    buyer = [fill(rng.choice(_BUY_OPEN)), *(fill(a) for a in answers), fill(rng.choice(_BUY_OBJECT)),
+             fill(rng.choice(_BUY_SOFTEN)), fill(rng.choice(_BUY_SOFTEN)), fill(rng.choice(_BUY_AGREE)),
+             fill(rng.choice(_BUY_BYE))]
+    lines = []
+    for r, b in zip(rep, buyer, strict=True):
+        lines += [f"Alex: {r} ({i})", f"{slots['buyer']}: {b} ({i})"]
+    return "\n".join(lines) + "\n"
+
+
+def write_calls(folder: Path, start: int, count: int) -> list[str]:
+    """Write ``count`` generated calls as .txt files; return their paths."""
+    paths = []
+    for i in range(start, start + count):
+        path = folder / f"call-{i:05d}.txt"
+        path.write_text(generated_call(i), encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+class EmbedTimer:
+    """Times the embedding model's calls (cache misses are model runs) without changing it."""
+
+    def __init__(self) -> None:
+        from simulator.understanding.embedding import shared_embedder
+
+        self.embedder = shared_embedder()
+        self.real = self.embedder.embed
+        self.seconds = 0.0
+        self.calls = 0
+        self.runs = 0
+
+    def __enter__(self) -> EmbedTimer:
+        def timed(text: str) -> Any:
+            cached = text in self.embedder._cache
+            start = time.perf_counter()
+            out = self.real(text)
+            self.seconds += time.perf_counter() - start
+            self.calls += 1
+            self.runs += not cached
+            return out
+
+        self.embedder.embed = timed  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        del self.embedder.embed
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds used by this process and its finished children (the batch's worker processes)."""
+    import resource
+
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+def batch(count: int, jobs_list: list[int]) -> None:
+    """Throughput of `grade FILE ... --format jsonl` (rules only) over ``count`` generated files."""
+    from grading.cli import run_batch
+    from grading.sources import read_file
+    from simulator.config import load_settings
+
+    settings = load_settings(llm="template")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nbatch grading, {count} generated 20-turn plain-text files, rules only "
+          f"({cores} cores, load average {load:.1f}; understanding: "
+          f"{os.environ.get('SPARRING_UNDERSTANDING', 'models')})")
+    with tempfile.TemporaryDirectory(prefix="sparring-bench-") as tmp:
+        folder = Path(tmp)
+        files = write_calls(folder, 0, count)
+        warm = write_calls(folder, 10**6, 3)
+        start = time.perf_counter()
+        list(run_batch(warm, rep="Alex", settings=settings))  # library, rubric, models: loaded once
+        print(f"  one-time setup (library, rubric, embedding model; 3 files): {time.perf_counter() - start:.2f} s")
+
+        start = time.perf_counter()
+        for f in files:
+            parse_transcript(read_file(Path(f)), rep="Alex")
+        own = (time.perf_counter() - start) / count
+        print(f"  read + decode + parse only: {1000 * own:.2f} ms per file ({1 / own:,.0f} files/s)")
+
+        for jobs in jobs_list:
+            with EmbedTimer() as timer:
+                cpu = _cpu_seconds()
+                start = time.perf_counter()
+                out = list(run_batch(files, rep="Alex", settings=settings, jobs=jobs))
+                elapsed = time.perf_counter() - start
+                cpu = _cpu_seconds() - cpu
+            failed = sum("error" in o for o in out)
+            per_s = count / elapsed
+            verdict = "met" if per_s >= 300 else "NOT met"
+            print(f"  jobs={jobs}: {per_s:,.1f} transcripts/s ({1000 * elapsed / count:.1f} ms each, "
+                  f"{failed} failed{', worker start-up included' if jobs > 1 else ''}) [target >= 300/s: {verdict}]")
+            print(f"    CPU time {1000 * cpu / count:.1f} ms per transcript (all processes): at most "
+                  f"{count / cpu * min(jobs, cores or 1):,.0f} transcripts/s on {min(jobs, cores or 1)} idle core(s)")
+            if jobs == 1 and timer.calls:
+                share = timer.seconds / elapsed
+                print(f"    embedding model: {timer.runs:,} runs ({timer.runs / count:.1f} per transcript, "
+                      f"{1000 * timer.seconds / max(1, timer.runs):.1f} ms each) = {100 * share:.0f}% of the time; "
+                      f"the rest: {1000 * (elapsed - timer.seconds) / count:.1f} ms per transcript")
+        with EmbedTimer() as timer:
+            same = [files[0]] * min(count, 100)
+            start = time.perf_counter()
+            list(run_batch(same, rep="Alex", settings=settings))
+            elapsed = time.perf_counter() - start
+        print(f"  reference, one file {len(same)} times (embeddings cached after the first): "
+              f"{len(same) / elapsed:,.1f} transcripts/s ({1000 * elapsed / len(same):.1f} ms each)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--llm", choices=["scripted", "embedded"], default="scripted")
     parser.add_argument("--runs", type=int, default=50, help="full-grade runs for the latency figures")
     parser.add_argument("--profile", action="store_true", help="profile metrics with analysis included")
+    parser.add_argument("--batch", type=int, default=200, help="files for the batch throughput (0: skip)")
+    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="worker processes to measure")
+    parser.add_argument("--batch-only", action="store_true", help="only the batch throughput")
     args = parser.parse_args(argv)
+    if args.batch_only:
+        batch(args.batch, args.jobs)
+        return 0
 
     raw = twenty_turns()
     stored = with_analyses(raw)
@@ -179,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  run {i + 1} {comp.id}: {comp.source} ({adj})")
             for warning in card.warnings:
                 print(f"  run {i + 1} warning: {warning}")
+    if args.batch > 0:
+        batch(args.batch, args.jobs)
     return 0
 
 

@@ -114,7 +114,8 @@ def _reflects(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
     parroted = tuple(q for q in view.rep_pos if parrots(view, q))
     detail = f"reflected the buyer's words in {turns_text(view, found)}, and the buyer went on"
     if parroted:
-        detail += f"; parroted the buyer's line back in {turns_text(view, parroted)} (more parroting than reflecting fails)"
+        detail += (f"; parroted the buyer's line back in {turns_text(view, parroted)}"
+                   " (more parroting than reflecting fails)")
     return CheckOutcome(len(found) >= p["min"] and len(parroted) <= len(found), detail, found[:2], parroted[:2])
 
 

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from grading import signals
-from simulator.understanding.buyer import read_buyer
 from grading.view import CallView, statement_text
 from simulator.engine.understand import words_of
+from simulator.understanding.buyer import read_buyer
 
 
 @dataclass
@@ -179,7 +179,8 @@ def next_step(view: CallView) -> NextStep:
     # A real call's close is an ask for a next step or for the commitment itself ("Would you like to
     # donate $1?"), judged by the buyer's answers: the last answer must agree, with no later refusal.
     out.asks = [p for p in view.rep_pos
-                if a[p]["next_step"] or signals.asks_for_meeting(view.lows[p]) or signals.asks_for_commitment(view.lows[p])]
+                if a[p]["next_step"] or signals.asks_for_meeting(view.lows[p])
+                or signals.asks_for_commitment(view.lows[p])]
     if out.proposed is None and out.asks:
         out.proposed = out.asks[0]
     last_verdict: bool | None = None
@@ -187,14 +188,14 @@ def next_step(view: CallView) -> NextStep:
         reply = view.response(pos)
         if reply.buyer_pos is None:
             continue
-        low = view.lows[reply.buyer_pos]
-        refused = bool(reply.acts.get("refuses")) or signals.names_nothing(low)
-        agreed = not refused and (reply.agrees or (signals.names_amount(low) and not reply.acts.get("deflects")))
-        if agreed:
+        said = view.lows[reply.buyer_pos]
+        refused = bool(reply.acts.get("refuses")) or signals.names_nothing(said)
+        says_yes = not refused and (reply.agrees or (signals.names_amount(said) and not reply.acts.get("deflects")))
+        if says_yes:
             out.stance += 1
             last_verdict = True
             out.agreed_pos = reply.buyer_pos
-            if signals.names_amount(low):
+            if signals.names_amount(said):
                 out.committed_amount = reply.buyer_pos
         elif refused:
             out.stance -= 1
@@ -250,7 +251,7 @@ def negotiation(view: CallView) -> Negotiation:
             out.deal, out.deal_price = True, out.final_price
     elif out.concessions:
         # Trades of items or terms with no price ("I'll take the books if you give me the hat").
-        last_pos = out.concessions[-1][0]
-        if last_pos is not None and view.response(last_pos).agrees:
+        conceded_at = out.concessions[-1][0]
+        if conceded_at is not None and view.response(conceded_at).agrees:
             out.deal = True
     return out

@@ -14,7 +14,7 @@ from typing import Any
 
 from grading import coaching
 from grading.errors import TranscriptError
-from grading.judge import JudgeResult, JudgeSettings, apply_adjustments, judge
+from grading.judge import JudgeResult, JudgeSettings, apply_adjustments, judge, judge_enabled
 from grading.metrics import compute_numbers, metric_entries
 from grading.rubric import Rubric, load_rubric, rubric_fingerprint
 from grading.scorecard import GraderSettings, Scorecard
@@ -91,9 +91,8 @@ def grade_session(
     numbers = compute_numbers(view, min_answer_words=int(min_words))
     scores, skipped = score_all(rubric, view, numbers)
     warnings: list[str] = []
-    generative = llm is not None and bool(getattr(llm, "generative", False))
     result = JudgeResult("skipped")
-    if llm is not None and generative:
+    if llm is not None and judge_enabled(llm, options.judge.mode):
         result = judge(llm, rubric, view, scores, options.judge)
         scores = apply_adjustments(scores, rubric, result)
         if result.warning:
@@ -109,7 +108,7 @@ def grade_session(
             compared = coaching.comparison(scores, overall, previous)
         else:
             warnings.append("previous scorecard is for another scenario; no comparison made")
-    used_llm = result.status != "skipped" and llm is not None
+    used_llm = result.status in ("ok", "fallback") and llm is not None
     settings = GraderSettings(
         grader_version=GRADER_VERSION,
         rubric_version=rubric.version,

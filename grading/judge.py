@@ -4,18 +4,26 @@ The model gets a byte-stable rubric prefix, the rule scores, and the transcript 
 and must answer JSON constrained by a schema (enums for the adjustment and the cited rep turn).
 Replies are validated in code; an invalid reply is retried, then the rule scores stand and the
 competency is flagged. The quote is copied from the cited line in code, never from the model.
+
+When it runs (:func:`judge_enabled`): ``auto`` asks an OpenAI-compatible backend (or any other
+generative one) but not the embedded model on CPU, whose judgement changed no grade when measured;
+``on`` and ``off`` force it. The whole judgement, every attempt included, has one deadline
+(:attr:`JudgeSettings.timeout_s`); past it the rule scores stand and the card says it timed out.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+import time
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from grading import prompts
 from grading.rubric import Rubric
 from grading.scorecard import CompetencyScore, LLMAdjustment
 from grading.view import CallView
-from simulator.llm.base import LLM, ChatRequest, GenerationOptions, LLMError, messages
+from simulator.config import JudgeMode, Settings
+from simulator.llm.base import LLM, ChatRequest, GenerationOptions, LLMError, messages, model_name_of
 
 JUDGE_MAX_CHARS = 9_000
 """Transcripts longer than this (in characters) are graded by the rules alone: they would not fit
@@ -31,12 +39,34 @@ class JudgeSettings:
     temperature: float = 0.0
     seed: int = 7
     max_tokens: int = 220
-    timeout_s: float = 60.0
+    timeout_s: float = 30.0
+    """Deadline for the whole judgement, every attempt included (``SPARRING_JUDGE_TIMEOUT_S``)."""
+    mode: JudgeMode = "auto"
+    """auto | on | off (``SPARRING_JUDGE``); see :func:`judge_enabled`."""
+
+
+def judge_settings(settings: Settings) -> JudgeSettings:
+    """The judge settings configured in the environment (``SPARRING_JUDGE``, ``SPARRING_JUDGE_TIMEOUT_S``)."""
+    return JudgeSettings(mode=settings.judge, timeout_s=settings.judge_timeout_s)
+
+
+def judge_enabled(llm: LLM | None, mode: JudgeMode = "auto") -> bool:
+    """Whether the grader asks ``llm`` for a judgement.
+
+    Never without a generative backend (none, or the template backend). ``on``/``off`` force it;
+    ``auto`` is on except for the embedded model, which runs on the CPU: measured on the calibration
+    calls, its judgement changed no grade and cost 10-20 s a card.
+    """
+    if llm is None or not getattr(llm, "generative", False) or mode == "off":
+        return False
+    if mode == "on":
+        return True
+    return not model_name_of(llm).startswith("embedded:")
 
 
 @dataclass
 class JudgeResult:
-    status: Literal["ok", "fallback", "skipped"]
+    status: Literal["ok", "fallback", "timeout", "skipped"]
     adjustments: dict[str, LLMAdjustment] = field(default_factory=dict)
     warning: str | None = None
     attempts: int = 0
@@ -44,6 +74,35 @@ class JudgeResult:
 
 class InvalidReply(ValueError):
     """The model's JSON does not satisfy the schema or the rules."""
+
+
+class JudgeTimeout(LLMError):
+    """The judgement's deadline passed before the model answered."""
+
+
+def _complete_within(llm: LLM, request: ChatRequest, seconds: float) -> dict[str, Any]:
+    """``llm.complete_json(request)``, or JudgeTimeout once ``seconds`` have passed.
+
+    The call runs in a daemon thread so a backend that ignores its own timeout cannot hold the grade
+    past the deadline; the request also carries the remaining time (``options.timeout_s``) so a backend
+    that honours it stops generating soon after.
+    """
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["reply"] = llm.complete_json(request)
+        except Exception as exc:  # handed to the caller below
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="grade-judge", daemon=True)
+    worker.start()
+    worker.join(max(0.0, seconds))
+    if worker.is_alive():
+        raise JudgeTimeout(f"no reply within {seconds:.1f} s")
+    if "error" in box:
+        raise box["error"]
+    return box["reply"]
 
 
 def validate_reply(
@@ -121,23 +180,39 @@ def judge(
     schema = prompts.judge_schema(ids, rep_turns)
     problem = ""
     attempts = 0
+    deadline = time.monotonic() + settings.timeout_s
     for attempt in range(settings.retries + 1):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return _timed_out(settings, attempts)
         attempts = attempt + 1
         content = user + (prompts.retry_note(problem) if problem else "")
         request = ChatRequest(
             messages=messages(("system", system), ("user", content)),
-            options=options,
+            options=replace(options, timeout_s=remaining),
             json_schema=schema,
             purpose=prompts.JUDGE_PURPOSE,
         )
         try:
-            reply = llm.complete_json(request)
+            reply = _complete_within(llm, request, remaining)
             return JudgeResult("ok", validate_reply(reply, ids, turn_to_pos, view), attempts=attempts)
+        except JudgeTimeout:
+            return _timed_out(settings, attempts)
         except (LLMError, InvalidReply) as exc:
+            if time.monotonic() >= deadline:  # the backend gave up at the deadline it was handed
+                return _timed_out(settings, attempts)
             problem = str(exc)[:200]
     return JudgeResult(
         "fallback",
         warning=f"LLM judge reply invalid after {attempts} attempt(s) ({problem}); rule scores kept",
+        attempts=attempts,
+    )
+
+
+def _timed_out(settings: JudgeSettings, attempts: int) -> JudgeResult:
+    return JudgeResult(
+        "timeout",
+        warning=f"LLM judge timed out after {settings.timeout_s:g} s; rule scores stand",
         attempts=attempts,
     )
 
@@ -149,7 +224,7 @@ def apply_adjustments(
     out: list[CompetencyScore] = []
     for c in scores:
         comp = rubric.competency(c.id)
-        if not comp.llm_adjustable or result.status == "skipped":
+        if not comp.llm_adjustable or result.status in ("skipped", "timeout"):
             out.append(c)
         elif result.status == "fallback":
             out.append(c.model_copy(update={"source": "rules (llm reply invalid, fell back)"}))

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from grading.grader import GradeOptions, grade_session
+from grading.judge import judge_settings
 from grading.sources import SessionSource, previous_scorecard
 from simulator.config import Settings
 from simulator.content.loader import ContentLibrary, load_library
@@ -67,7 +68,9 @@ class ScorecardHook:
                 llm=self._model(),
                 previous=self._previous(record),
                 library=library,
-                options=GradeOptions(difficulty=record.difficulty, rep_speaker="rep"),
+                options=GradeOptions(
+                    judge=judge_settings(self._settings), difficulty=record.difficulty, rep_speaker="rep"
+                ),
             )
         except Exception:
             # A grading failure must not break the end of a practice session; it is logged loudly.

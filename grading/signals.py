@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from simulator.engine.lexicon import NEXT_STEP_WORDS
-from simulator.understanding.phrases import RUDE
 from simulator.engine.understand import find_time_phrase
+from simulator.understanding.phrases import RUDE
 
 OBJECTION_PHRASES: dict[str, tuple[str, ...]] = {
     "price": (

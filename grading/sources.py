@@ -44,20 +44,26 @@ class GradeInput:
     previous: dict[str, Any] | None
     difficulty: str | None
     rep_speaker: str | None
+    source_format: str = "session"
+    """How the input was read: lines, json, session, vtt or srt (a stored session: session)."""
 
 
 def read_file(path: Path) -> str:
-    """Read a transcript file with the size limit and a clear error for non-UTF-8 bytes."""
+    """Read a transcript file once, with the size limit and a clear error for undecodable bytes.
+
+    :func:`decode_transcript` applies the exact limit (1 MiB of UTF-8; a UTF-16 file may be twice
+    that, UTF-32 four times); a file over the largest is refused before it is read.
+    """
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
+        if size > 4 * MAX_BYTES:
             raise TranscriptError(
-                f"{path}: {size:,} bytes is over the {MAX_BYTES:,}-byte limit (1 MiB); "
+                f"{path}: {size:,} bytes is over the {MAX_BYTES:,}-byte limit (1 MiB of UTF-8 text); "
                 "split the call or trim it"
             )
         return decode_transcript(path.read_bytes(), str(path))
     except OSError as exc:
-        raise TranscriptError(f"{path}: cannot read ({exc.strerror})") from exc
+        raise TranscriptError(f"{path}: cannot read ({exc.strerror or exc})") from exc
 
 
 def parse_with_prompt(text: str, rep: str | None, ask: AskRep | None) -> ParsedTranscript:
@@ -78,17 +84,50 @@ def from_file(
     library: ContentLibrary,
     scenario_id: str | None = None,
 ) -> GradeInput:
-    """A transcript file; an exported session's scenario is used when the library has it."""
-    parsed = parse_with_prompt(read_file(path), rep, ask)
+    """A transcript file; an exported session's scenario is used when the library has it.
+
+    Errors name the file (a :class:`TranscriptError` message starts with the path).
+    """
+    text = read_file(path)
+    try:
+        parsed = parse_with_prompt(text, rep, ask)
+    except RepSpeakerError as exc:
+        raise RepSpeakerError(f"{path}: {exc}", exc.speakers) from exc
+    except TranscriptError as exc:
+        raise TranscriptError(f"{path}: {exc}") from exc
     sid = scenario_id or parsed.scenario_id
     scenario = library.scenario(sid) if sid else None
     persona = None
     if scenario is not None:
         pid = parsed.persona_id or scenario.persona
         persona = library.personas.get(pid)
+    exported = parsed.source_format == "session" or parsed.records is not None
+    if exported and scenario is not None and persona is not None:
+        return replayed_session(parsed, scenario, persona, library)
+    # A plain transcript, or an exported session whose drill is unknown here: graded from its text,
+    # with no stored outcome either.
+    outcome = None if exported else parsed.outcome
     return GradeInput(
-        to_records(parsed), scenario, persona, parsed.outcome, None, parsed.difficulty, parsed.rep
+        to_records(parsed), scenario, persona, outcome, None, parsed.difficulty, parsed.rep,
+        parsed.source_format,
     )
+
+
+def replayed_session(parsed: ParsedTranscript, scenario: Scenario, persona: Persona,
+                     library: ContentLibrary) -> GradeInput:
+    """An exported practice session, re-played from its rep lines through the buyer's rules.
+
+    The stored analyses, moves, states and outcome are ignored (a file can be forged); the director is
+    deterministic, so an honest export gets the same moves back, and a forged one gets what its rep
+    lines really earn."""
+    from simulator.engine.replay import play
+
+    rep_lines = [line.text for line in parsed.lines if line.speaker == parsed.rep]
+    difficulty = parsed.difficulty if parsed.difficulty in ("easy", "medium", "hard") else "medium"
+    result = play(scenario.id, rep_lines, difficulty=difficulty, persona_id=persona.id,  # type: ignore[arg-type]
+                  library=library)
+    return GradeInput(result.transcript, scenario, persona, result.outcome, None, difficulty, parsed.rep,
+                      "session-replayed")
 
 
 def previous_scorecard(store: SessionSource, record: Any) -> dict[str, Any] | None:

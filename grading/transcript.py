@@ -1,12 +1,21 @@
-"""Read a transcript to grade: plain 'Speaker: text' lines (a real call) or JSON.
+"""Read a transcript to grade: plain 'Speaker: text' lines (a real call), WebVTT/SRT captions, or JSON.
 
 JSON may be a list of ``{"speaker", "text"}`` objects or an exported session (an object with
-``turns``). Everything inside a line is treated as text: markup and instructions are data.
-Limits keep a bad file from hanging the grader: :data:`MAX_BYTES` and :data:`MAX_TURNS`.
+``turns``). WebVTT and SRT exports (Zoom, Teams, Meet) are read with webvtt-py: the speaker comes
+from a ``<v Name>`` voice tag or a "Name: text" prefix in the cue text, consecutive cues of one
+speaker make one turn, and cue timings give each turn's seconds. Everything inside a line is treated
+as text: markup and instructions are data. Limits keep a bad file from hanging the grader:
+:data:`MAX_BYTES` and :data:`MAX_TURNS`.
+
+Bytes are decoded as UTF-8, or by their byte-order mark as UTF-8, UTF-16 or UTF-32 (a common
+Windows export is UTF-16 LE with a BOM); UTF-16 without a BOM is recognised by its zero bytes.
 """
 
 from __future__ import annotations
 
+import codecs
+import html
+import io
 import json
 import re
 from collections.abc import Sequence
@@ -29,6 +38,19 @@ _LINE = re.compile(
 _SPEAKER_OK = re.compile(r"^[^\W\d_][\w .'’&()/-]*$")
 _REP_NAMES = ("rep", "seller", "sales rep", "salesperson")
 
+SourceFormat = Literal["lines", "json", "session", "vtt", "srt"]
+
+_BOMS: tuple[tuple[bytes, str, int], ...] = (
+    # (byte-order mark, codec, bytes per code unit); UTF-32 LE first: its BOM starts with UTF-16 LE's
+    (codecs.BOM_UTF32_LE, "utf-32-le", 4),
+    (codecs.BOM_UTF32_BE, "utf-32-be", 4),
+    (codecs.BOM_UTF8, "utf-8", 1),
+    (codecs.BOM_UTF16_LE, "utf-16-le", 2),
+    (codecs.BOM_UTF16_BE, "utf-16-be", 2),
+)
+ENCODINGS_TRIED = "UTF-8, and UTF-8/UTF-16/UTF-32 by byte-order mark (UTF-16 also without one)"
+"""What :func:`decode_transcript` tries, for error messages."""
+
 
 @dataclass(frozen=True)
 class Line:
@@ -49,7 +71,7 @@ class ParsedTranscript:
     """Distinct speakers in order of first appearance."""
     rep: str
     """The speaker graded as the rep."""
-    source_format: Literal["lines", "json", "session"]
+    source_format: SourceFormat
     scenario_id: str | None = None
     persona_id: str | None = None
     difficulty: str | None = None
@@ -57,7 +79,8 @@ class ParsedTranscript:
     records: tuple[TurnRecord, ...] | None = None
     """An exported session's full turn records (with buyer moves and state), when present."""
     skipped_lines: int = 0
-    """Lines before the first 'Speaker:' line (titles, headers), ignored."""
+    """Lines before the first 'Speaker:' line (titles, headers), or caption cues before the first
+    speaker, ignored."""
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -66,19 +89,56 @@ class ParsedTranscript:
         return [s for s in self.speakers if s != self.rep]
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' when the bytes look like UTF-16 text without a BOM, else None.
+
+    Mostly-ASCII UTF-16 has a zero byte in (almost) every other position; UTF-8 text never does.
+    """
+    sample = data[:4096]
+    if len(sample) < 4 or len(data) % 2:
+        return None
+    half = len(sample) // 2
+    odd = sample[1::2].count(0) / half
+    even = sample[0::2].count(0) / half
+    if odd >= 0.4 and even < 0.05:
+        return "utf-16-le"
+    if even >= 0.4 and odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
 def decode_transcript(data: bytes, source: str = "transcript") -> str:
-    """Decode UTF-8 (with or without BOM); a clear error names the first bad byte."""
-    if len(data) > MAX_BYTES:
+    """Decode a transcript file's bytes; a clear error names the source and the encodings tried.
+
+    UTF-8 (with or without BOM), UTF-16 and UTF-32 with a BOM, and UTF-16 without a BOM. The size
+    limit is :data:`MAX_BYTES` of UTF-8 (twice that for UTF-16, four times for UTF-32).
+    """
+    codec, unit, skip = "utf-8", 1, 0
+    for bom, name, width in _BOMS:
+        if data.startswith(bom):
+            codec, unit, skip = name, width, len(bom)
+            break
+    else:
+        guessed = _utf16_without_bom(data)
+        if guessed is not None:
+            codec, unit = guessed, 2
+    if len(data) > MAX_BYTES * unit:
         raise TranscriptError(
-            f"{source}: {len(data):,} bytes is over the {MAX_BYTES:,}-byte limit "
-            "(1 MiB); split the call or trim it"
+            f"{source}: {len(data):,} bytes is over the {MAX_BYTES * unit:,}-byte limit "
+            f"({unit} MiB as {codec.upper()}); split the call or trim it"
         )
     try:
-        return data.decode("utf-8-sig")
+        return data[skip:].decode(codec)
     except UnicodeDecodeError as exc:
+        at = exc.start + skip
+        if codec == "utf-8":
+            raise TranscriptError(
+                f"{source}: not UTF-8 text (byte 0x{data[at]:02x} at offset {at}); tried {ENCODINGS_TRIED}; "
+                "save the transcript as UTF-8"
+            ) from exc
         raise TranscriptError(
-            f"{source}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
-            f"{exc.start}); save the transcript as UTF-8"
+            f"{source}: not valid {codec.upper()} text (bad bytes at offset {at}: {exc.reason}); "
+            f"tried {ENCODINGS_TRIED}; save the transcript as UTF-8"
         ) from exc
 
 
@@ -87,16 +147,26 @@ def _clean(text: str) -> str:
     return text.strip()
 
 
+def _speaker_prefix(raw: str) -> tuple[str, str] | None:
+    """``("Alex", "Hi Dana")`` for a line 'Alex: Hi Dana' (timestamps allowed); None otherwise."""
+    m = _LINE.match(raw)
+    if m is None:
+        return None
+    speaker = m.group("speaker").strip().strip("*_ ").strip()
+    if speaker and _SPEAKER_OK.match(speaker) and len(speaker.split()) <= 5:
+        return speaker, m.group("text").strip()
+    return None
+
+
 def _parse_lines(text: str) -> tuple[list[Line], int]:
     lines: list[Line] = []
     skipped = 0
     for raw in text.split("\n"):
         if not raw.strip():
             continue
-        m = _LINE.match(raw)
-        speaker = m.group("speaker").strip().strip("*_ ").strip() if m else ""
-        if m and speaker and _SPEAKER_OK.match(speaker) and len(speaker.split()) <= 5:
-            said = m.group("text").strip()
+        found = _speaker_prefix(raw)
+        if found is not None:
+            speaker, said = found
             if lines and lines[-1].speaker == speaker:
                 lines[-1] = Line(speaker, f"{lines[-1].text} {said}".strip())
             else:
@@ -106,6 +176,92 @@ def _parse_lines(text: str) -> tuple[list[Line], int]:
         else:
             skipped += 1
     return [ln for ln in lines if ln.text], skipped
+
+
+# --- WebVTT and SRT captions -------------------------------------------------------------------
+
+_SRT_START = re.compile(r"\A\d+[ \t]*\n[ \t]*\d+:\d{1,2}:\d{1,2}[,.]\d+[ \t]*-->")
+_VOICE = re.compile(r"<v(?:\.[\w-]+)*(?:\s+([^>]*))?>", re.IGNORECASE)
+"""A WebVTT voice span's start tag, ``<v Alex>`` or ``<v.loud Alex>``; group 1 is the name."""
+_TAG = re.compile(r"<[^>\n]*>")
+_DASH = re.compile(r"^[-–—]\s+")
+"""A caption line's leading dash, which marks a change of speaker ("- Alex: Hi")."""
+
+
+def caption_format(text: str) -> Literal["vtt", "srt"] | None:
+    """'vtt' for a WebVTT file (starts with WEBVTT), 'srt' for SubRip (a cue number, then timings)."""
+    if text.startswith("WEBVTT") and (len(text) == 6 or text[6] in " \t\n"):
+        return "vtt"
+    if _SRT_START.match(text):
+        return "srt"
+    return None
+
+
+def _cue_text(raw: str) -> str:
+    """Cue text without tags, with entities (&amp;, &lt;, &nbsp;...) decoded and spaces collapsed."""
+    return " ".join(html.unescape(_TAG.sub("", raw)).split())
+
+
+def _cue_segments(raw_lines: list[str]) -> list[tuple[str | None, str]]:
+    """(speaker or None, text) pieces of one cue, from voice tags or 'Name: text' line prefixes."""
+    segments: list[tuple[str | None, str]] = []
+    for raw in raw_lines:
+        if _VOICE.search(raw):
+            pos, speaker = 0, None
+            for m in _VOICE.finditer(raw):
+                before = _cue_text(raw[pos : m.start()])
+                if before:
+                    segments.append((speaker, before))
+                name = " ".join(_cue_text(m.group(1) or "").split())[:MAX_SPEAKER_CHARS].strip()
+                speaker = name or None
+                pos = m.end()
+            rest = _cue_text(raw[pos:])
+            if rest:
+                segments.append((speaker, rest))
+            continue
+        said = _DASH.sub("", _cue_text(raw))
+        found = _speaker_prefix(said) if said else None
+        if found is not None:
+            segments.append(found)
+        elif said:
+            segments.append((None, said))
+    return segments
+
+
+def _parse_captions(text: str, fmt: Literal["vtt", "srt"]) -> tuple[list[Line], int]:
+    """Turns from WebVTT or SRT cues. Cue numbers, identifiers and timings never reach the text.
+
+    A cue without a speaker continues the previous speaker's turn (cues before the first speaker are
+    skipped and counted). A turn's seconds are the sum of its cues' durations; a cue shared by two
+    speakers is split between them in proportion to their words.
+    """
+    import webvtt
+    from webvtt.errors import MalformedCaptionError, MalformedFileError
+
+    try:
+        captions = webvtt.WebVTT.from_buffer(io.StringIO(text), format=fmt).captions
+    except (MalformedFileError, MalformedCaptionError, ValueError) as exc:
+        name = "WebVTT" if fmt == "vtt" else "SRT"
+        raise TranscriptError(f"invalid {name} captions: {exc}") from exc
+    lines: list[Line] = []
+    skipped = 0
+    speaker: str | None = None
+    for cue in captions:
+        duration = max(0.0, (cue.end_time.in_milliseconds() - cue.start_time.in_milliseconds()) / 1000)
+        segments = _cue_segments(cue.lines)
+        words = sum(len(said.split()) for _, said in segments) or 1
+        for who, said in segments:
+            speaker = who or speaker
+            if speaker is None:
+                skipped += 1
+                continue
+            seconds = duration * len(said.split()) / words
+            if lines and lines[-1].speaker == speaker:
+                last = lines[-1]
+                lines[-1] = Line(speaker, f"{last.text} {said}", (last.seconds or 0.0) + seconds)
+            else:
+                lines.append(Line(speaker, said, seconds))
+    return [Line(ln.speaker, ln.text, round(ln.seconds, 3) if ln.seconds else None) for ln in lines], skipped
 
 
 def _field(item: dict[str, Any], names: Sequence[str], where: str) -> str:
@@ -172,7 +328,7 @@ def parse_transcript(text_or_json: str | bytes, *, rep: str | None) -> ParsedTra
     text = _clean(raw)
     if not text:
         raise TranscriptError("empty transcript: nothing to grade")
-    fmt: Literal["lines", "json", "session"] = "lines"
+    fmt: SourceFormat = "lines"
     meta: dict[str, Any] = {}
     records: tuple[TurnRecord, ...] | None = None
     skipped = 0
@@ -200,6 +356,14 @@ def parse_transcript(text_or_json: str | bytes, *, rep: str | None) -> ParsedTra
         lines = _json_lines(data, "transcript")
         if data and all(_is_record(t) for t in data):
             records = tuple(data)
+    elif (captions := caption_format(text)) is not None:
+        fmt = captions
+        lines, skipped = _parse_captions(text, captions)
+        if not lines:
+            raise TranscriptError(
+                f"no speaker names in these {'WebVTT' if captions == 'vtt' else 'SRT'} captions: each cue "
+                "needs a <v Name> voice tag or a 'Name: text' prefix (export with speaker names)"
+            )
     else:
         lines, skipped = _parse_lines(text)
     if not lines:
@@ -228,12 +392,12 @@ def parse_transcript(text_or_json: str | bytes, *, rep: str | None) -> ParsedTra
 
 
 def to_records(parsed: ParsedTranscript) -> list[TurnRecord]:
-    """Turn records for grading (analyses are filled in later by the grader).
+    """Turn records for grading, from the text alone (analyses are filled in later by the grader).
 
-    An exported session's own records are returned as they are, so buyer moves and state count.
+    An exported session's stored analyses, buyer moves and states are never trusted: a file can be
+    edited. With its scenario known, :func:`grading.sources.from_file` replays its rep lines through
+    the buyer's rules instead; otherwise it is graded as a plain transcript.
     """
-    if parsed.records is not None:
-        return [dict(r) for r in parsed.records]  # type: ignore[misc]
     out: list[TurnRecord] = []
     for i, line in enumerate(parsed.lines):
         record = TurnRecord(

@@ -16,6 +16,7 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LLMBackendName = Literal["embedded", "openai", "template"]
+JudgeMode = Literal["auto", "on", "off"]
 
 
 class Settings(BaseSettings):
@@ -66,6 +67,13 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 60.0
     llm_retries: int = 2
     max_message_chars: int = 2000
+
+    # --- the grader's LLM judge (grading/judge.py) ---
+    judge: JudgeMode = "auto"
+    """May the LLM move two competencies by one level? auto = on with an OpenAI-compatible backend,
+    off with the embedded model on CPU (it changed no grade when measured); on | off force it."""
+    judge_timeout_s: float = Field(default=30.0, gt=0)
+    """Deadline for the whole judgement (every attempt); past it the rule scores stand."""
 
     @cached_property
     def resolved_database_url(self) -> str:

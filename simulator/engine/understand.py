@@ -203,7 +203,7 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
     if paraphrases:
         reasons.append(f"refers to the buyer's words ({', '.join(sorted(echoed)[:4])})")
 
-    mentions = [{"value": m.value, "owner": m.owner} for m in reading.amounts]
+    mentions: list[dict[str, Any]] = [{"value": m.value, "owner": m.owner} for m in reading.amounts]
     if ctx.previous_buyer_line and reading.amounts:
         # The buyer's own number said back ("What's behind the $90,000?", "I understand $35,000 is where
         # you'd like to be") is the buyer's, not the rep's offer.
@@ -212,7 +212,7 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
             if mention["owner"] == "rep" and mention["value"] in theirs:
                 mention["owner"] = "buyer"
                 reasons.append(f"price {mention['value']:,.0f} is the buyer's own number, said back")
-    prices = [m["value"] for m in mentions if m["owner"] == "rep"]
+    prices = [float(m["value"]) for m in mentions if m["owner"] == "rep"]
     if ctx.list_price:
         lo, hi = PRICE_RANGE[0] * ctx.list_price, PRICE_RANGE[1] * ctx.list_price
         prices = [p for p in prices if lo <= p <= hi]

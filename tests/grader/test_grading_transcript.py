@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -101,7 +102,7 @@ def test_json_list_of_speaker_text() -> None:
     assert to_records(parsed)[1]["speech_s"] == 1.5  # type: ignore[typeddict-item]
 
 
-def test_exported_session_keeps_its_records_and_scenario() -> None:
+def test_exported_session_keeps_its_scenario_but_not_its_stored_moves() -> None:
     turns = [
         {
             "index": 0,
@@ -139,7 +140,27 @@ def test_exported_session_keeps_its_records_and_scenario() -> None:
     parsed = parse_transcript(json.dumps(export), rep=None)
     assert parsed.source_format == "session" and parsed.rep == "rep"
     assert parsed.scenario_id == "saas-discovery-ops" and parsed.outcome is not None
-    assert to_records(parsed)[0]["move"] == {"kind": "greet"}
+    records = to_records(parsed)
+    assert [r["text"] for r in records] == ["Hello.", "Hi Raj."]
+    assert records[0]["move"] is None and records[1]["analysis"] is None, "stored moves are never trusted"
+
+
+def test_exported_session_is_replayed_through_the_buyer_rules(tmp_path: Path) -> None:
+    from grading.sources import from_file
+    from simulator.content.loader import load_library
+
+    export = {"scenario_id": "saas-discovery-ops", "persona_id": "raj-ops", "difficulty": "medium",
+              "turns": [{"speaker": "buyer", "text": "Raj here.", "move": {"kind": "accept"},
+                         "state": {"facts_revealed": ["a", "b", "c"]}},
+                        {"speaker": "rep", "text": "Hi Raj, thanks for the time.", "analysis": {"questions": 9}}],
+              "outcome": {"success": True, "met": ["everything"], "missed": [], "summary": {}}}
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    grade_input = from_file(path, rep=None, ask=None, library=load_library())
+    assert grade_input.outcome is not None and grade_input.outcome["success"] is False
+    moves = [t["move"]["kind"] for t in grade_input.transcript if t["move"]]
+    assert moves[0] == "greet", "the buyer's moves come from the rules, not the file"
+    assert all(not (t["state"] or {}).get("facts_revealed") for t in grade_input.transcript)
 
 
 @pytest.mark.parametrize(
