@@ -67,6 +67,33 @@ class Embedder:
         ids = ids[ids != 0]
         return np.concatenate([[_CLS], ids, [_SEP]]).astype(np.int64)
 
+    def embed_many(self, texts: list[str]) -> list[np.ndarray]:
+        """Vectors of several texts in one model run (padded, masked): cheaper than one run each."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if len(missing) > 1:
+            ids = [self._ids(t or " ") for t in missing]
+            width = max(len(i) for i in ids)
+            batch = np.zeros((len(ids), width), dtype=np.int64)
+            mask = np.zeros((len(ids), width), dtype=np.int64)
+            for row, seq in enumerate(ids):
+                batch[row, : len(seq)] = seq
+                mask[row, : len(seq)] = 1
+            feeds = {"input_ids": batch, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = np.zeros_like(batch)
+            with self._lock:
+                hidden = self._session.run(None, feeds)[0]
+            for row, text in enumerate(missing):
+                m = mask[row][:, None].astype(np.float32)
+                vector = (hidden[row] * m).sum(axis=0) / m.sum()
+                self._remember(text, (vector / (np.linalg.norm(vector) or 1.0)).astype(np.float32))
+        return [self.embed(t) for t in texts]
+
+    def _remember(self, text: str, vector: np.ndarray) -> None:
+        if len(self._cache) >= 4096:
+            self._cache.clear()
+        self._cache[text] = vector
+
     def embed(self, text: str) -> np.ndarray:
         """The 384-dimensional vector of one text."""
         cached = self._cache.get(text)
@@ -80,9 +107,7 @@ class Embedder:
             hidden = self._session.run(None, feeds)[0][0]
         vector = hidden.mean(axis=0)
         vector = (vector / (np.linalg.norm(vector) or 1.0)).astype(np.float32)
-        if len(self._cache) >= 4096:
-            self._cache.clear()
-        self._cache[text] = vector
+        self._remember(text, vector)
         return vector
 
 

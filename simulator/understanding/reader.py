@@ -98,9 +98,12 @@ def feature_vector(low: str, rule_features: list[float], parts: list[str] | None
     """What the learned models see: the message's embedding, the element-wise maximum of its sentences'
     embeddings (a short acknowledgement inside a long turn still shows), the rule features, hashed words."""
     embedder = shared_embedder()
-    whole = embedder.embed(low)
     pieces = [normalise(p) for p in (parts or [])][:MAX_EMBEDDED_SENTENCES]
-    peak = np.max(np.vstack([embedder.embed(p) for p in pieces]), axis=0) if len(pieces) > 1 else whole
+    if len(pieces) > 1:
+        whole, *vectors = embedder.embed_many([low, *pieces])
+        peak = np.max(np.vstack(vectors), axis=0)
+    else:
+        whole = peak = embedder.embed(low)
     return np.concatenate([whole, peak, np.array(rule_features), ngram_features(low)])
 
 
