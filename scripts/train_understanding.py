@@ -184,26 +184,11 @@ def choose_price_owner(train: list[dict[str, Any]], dev: list[dict[str, Any]], r
 
 
 def train_buyer(out: Path) -> None:
-    from simulator.understanding.buyer import BUYER_FEATURE_NAMES, read_buyer
+    """Buyer-line models: see scripts/buyer_training.py for the data, the features and the choices."""
+    from buyer_training import train
 
-    def featurise(items: list[dict[str, Any]]) -> tuple[np.ndarray, list[Any]]:
-        readings = [read_buyer(u["text"], use_models=False, keep_features=True) for u in items]
-        return np.vstack([r.features for r in readings]), readings
-
-    train, dev = corpus.buyer_lines("train"), corpus.buyer_lines("dev")
-    print(f"buyer lines: train {len(train)}, dev {len(dev)} (test not read)")
-    xt, _ = featurise(train)
-    xd, rd = featurise(dev)
-    binary: dict[str, classifier.BinaryModel] = {}
-    for name in BUYER_LABELS:
-        yt = np.array([bool(u["labels"][name]) for u in train])
-        yd = np.array([bool(u["labels"][name]) for u in dev])
-        rule_dev = np.array([r.labels[name] for r in rd])
-        model = choose_binary(name, xt, yt, xd, yd, rule_dev)
-        if model is not None:
-            binary[name] = model
-    classifier.save(out, classifier.LabelModels(binary, ("embedding",) * 384 + BUYER_FEATURE_NAMES, {}, {}))
-    print(f"wrote {out}")
+    print(f"buyer labels: {', '.join(BUYER_LABELS)}")
+    train(out, TRAIN_ONLY)
 
 
 def main() -> None:

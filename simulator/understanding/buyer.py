@@ -1,8 +1,13 @@
 """Read one buyer line: does it agree, refuse, object, ask or deflect? (grading real calls)
 
-Rules give first readings with reasons; a learned model per label (trained on
-tests/data/buyer_lines, train split) decides when it is installed. 'No. Please stop calling me,
-okay?' is a refusal: a refusal or objection outweighs an 'okay' in the same line.
+Labels are defined in docs/understanding.md; the choices where that leaves room are in
+tests/data/buyer_lines/CONVENTIONS.md. Rules read the line clause by clause and give first readings
+with reasons; a learned model per label (logistic regression over the sentence embedding, hashed
+word n-grams and the question cues of the rules; scripts/buyer_training.py says what it learns from
+and why the other cues get no weight) decides when it is installed.
+
+'No. Please stop calling me, okay?' is a refusal: a refusal, an objection, sarcasm or a condition
+outweighs an 'okay' in the same line, and a tag 'okay?' is not a question.
 """
 
 from __future__ import annotations
@@ -14,55 +19,299 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulator.understanding import classifier
-from simulator.understanding.definitions import BUYER_LABELS
-from simulator.understanding.embedding import shared_embedder
-from simulator.understanding.questions import read_questions
-from simulator.understanding.reader import models_enabled
-from simulator.understanding.rules import find_phrase
+from simulator.understanding.definitions import BUYER_LABELS, MAX_ANALYSED_CHARS
+from simulator.understanding.ngrams import BUCKETS, ngram_features
 from simulator.understanding.text import has_letters, normalise, sentences, visible_text, words_of
 
-AGREE = (
-    "yes", "yeah", "yep", "yup", "sure", "ok", "okay", "alright", "all right", "deal", "sounds good",
-    "sounds great", "that works", "works for me", "that'd work", "that would work", "fine by me", "fine with me",
-    "let's do it", "let's do that", "let's go", "happy to", "i'm in", "count me in", "agreed", "i agree",
-    "absolutely", "definitely", "of course", "go ahead", "book it", "send it over", "i'll do it", "i will",
-    "i'd be glad", "i'd love to", "perfect", "great", "you've got a deal", "we have a deal", "i can do that",
-    "we can do that", "makes sense", "i'll donate", "i will donate", "i'd like to donate", "i'll give",
-    "let's book", "see you then", "that's fine", "fair enough", "i accept", "we accept", "accepted",
-)
-REFUSE = (
-    "no", "nope", "nah", "no thanks", "no thank you", "not interested", "stop calling", "don't call",
-    "do not call", "take me off", "remove me", "i'll pass", "we'll pass", "pass for now", "i'd rather not",
-    "we'd rather not", "not going to", "won't be", "we won't", "i won't", "can't do that", "cannot do that",
-    "that doesn't work", "that does not work", "doesn't work for us", "not for us", "not doing", "decline",
-    "we're out", "i'm out", "no deal", "not happening", "not a chance", "no way", "hard no", "we're going with",
-    "we went with", "not right now", "not at this time", "i don't want", "we don't want", "don't need",
-    "i don't think i will", "not today", "i will not", "not willing", "can't commit", "cannot commit",
-    "i'm not going to", "i am not going to", "not donate", "won't donate", "rather not",
-)
-OBJECT = (
-    "too expensive", "expensive", "too much", "over budget", "out of budget", "no budget", "can't afford",
-    "cannot afford", "pricey", "steep", "costly", "tried that", "tried this", "didn't work", "did not work",
-    "burned", "concern", "concerned", "worried", "worry", "risk", "risky", "not sure", "skeptical", "sceptical",
-    "doubt", "don't trust", "don't see the value", "not convinced", "not a priority", "no time", "too busy",
-    "too long", "too complex", "complicated", "happy with", "already have", "already use", "locked in",
-    "contract with", "security", "compliance", "legal won't", "my boss", "need approval", "but", "however",
-    "problem is", "issue is", "the thing is", "double", "twice", "more than", "cheaper", "scam", "how do i know",
-    "why would i", "why should i", "what's the catch", "don't believe", "hard to justify", "can't justify",
-)
-DEFLECT = (
-    "send me", "send it", "email me", "let me think", "i'll think", "think about it", "maybe later", "later",
-    "circle back", "get back to you", "not sure yet", "we'll see", "let me check", "i'll check", "check with",
-    "talk to my", "run it by", "loop back", "next quarter", "next year", "down the road", "some other time",
-    "not now", "busy right now", "in a meeting", "call me back", "reach out later", "i'll let you know",
-    "we'll let you know", "put it in an email", "maybe", "perhaps", "possibly", "i guess", "hard to say",
-    "depends", "it depends", "can't say", "not my call", "not my decision", "i'd have to", "we'd have to",
-    "i'll have a look", "i'll take a look", "i'll review", "let me get back", "we're reviewing",
-)
+EMBEDDING_DIMENSIONS = 384
+
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    """One regex over whole words for a cue list (each item may use regex syntax)."""
+    return re.compile(r"(?<![a-z0-9'])(?:" + "|".join(patterns) + r")(?![a-z0-9'])")
+
+
+_NUM = (r"(?:\$?\d[\d,.]*k?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+        r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|a hundred)")
+_DAY = (r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|"
+        r"tomorrow|today|tonight|the \d+(?:st|nd|rd|th)?|\d+(?:st|nd|rd|th))")
+
+# Each cue is one feature of the learned model and a reason the rules can give.
+CUES: dict[str, re.Pattern[str]] = {
+    # --- agreement ---
+    "yes_start": re.compile(
+        r"^(?:(?:oh|well|um|uh|hmm|hm|mm|ah|i mean)[ ,.…-]*)?(?:yes|yeah|yep|yup|ya|yea|yah|sure|ok|okay|k|kk|"
+        r"alright|all right|fine|absolutely|definitely|certainly|totally|of course|agreed|deal|done|perfect|"
+        r"exactly|correct|right|great|cool|good)(?![a-z'])"),
+    "accept": _rx(
+        r"sounds? (?:good|great|fine|sensible|reasonable|fair|like a plan|right)", r"(?:that|this|it|which) works",
+        rf"{_DAY}(?:'s)? works", r"works? (?:for|with) (?:me|us)", r"(?:that|it) (?:would|will|should|'d|'ll) work",
+        r"that'd work", r"fine (?:by|with) (?:me|us)", r"(?:i|we) can live with (?:that|it|this)",
+        r"can't argue with (?:that|it)", r"i'm in", r"count (?:me|us) in", r"let's do (?:it|that|this)",
+        r"let's (?:try|go with|sign|book|shake|lock|get (?:it|that|this) (?:booked|done|started|going))",
+        r"go ahead", r"go on then", r"you've got (?:yourself )?a deal", r"(?:it's|that's|we have|we've got) a deal",
+        r"^deal", r"^done", r"agreed", r"i agree", r"happy to", r"(?:i'm|we're|i am|we are) happy with",
+        r"sign me up", r"book it", r"put (?:it|me|us) (?:in|down)", r"lock it in", r"send (?:it|them) (?:over|across)",
+        r"send the (?:paperwork|contract|order form|invite|invitation|agreement|docs|documents|papers|po|dpa)",
+        r"send me the (?:paperwork|contract|order form|invite|agreement|docs)", r"(?:i'll|we'll|i will|we will) sign",
+        r"why not", r"(?:don't|do not) see why not", r"of course", r"spot on", r"that's (?:it|right|correct)",
+        r"that helps", r"what i needed to hear", r"fair enough", r"i like (?:that|it|the sound)",
+        r"we're aligned", r"(?:i|we) can (?:do|make|manage|swing) (?:that|it|this|" + _DAY + r")",
+        r"(?:i|we) can (?:work|go) with (?:that|it|this)",
+        r"(?:that's|that is|it's|that sounds) (?:fine|ok|okay|good|great)",
+        rf"{_DAY}(?:'s| is) (?:fine|good|great|perfect)", r"(?:it|that) is then", rf"{_DAY} it is", r"it is\.?$",
+        r"in line with", r"i'll take (?:it|that)", r"take that back as a win", r"(?:we|i) (?:can|could) do a",
+        r"(?:i'll|i will|i can|i'd like to|i would like to|happy to) (?:donate|give|contribute)",
+        r"makes sense", r"you're on", r"i'm up for", r"sold", r"consider it done", r"we're good to go",
+        r"let's get started", r"how do we get started", r"what's the next step", r"you've convinced me",
+        r"i'll take the", r"that's a yes", r"yes from me", r"signed", r"that'll do"),
+    "bare_ack": re.compile(
+        r"^(?:(?:hm+|mm+|um|uh|oh|ah|right|well)[ ,.…!-]*)*(?:ok|okay|k|alright|all right|noted|understood|got it|"
+        r"i see|right|sure|yes|yeah|yep|fine|good|great|cool|mhm|uh-huh)[ .!…]*$"),
+    # --- refusal ---
+    "no_start": re.compile(
+        r"^(?:(?:ok|okay|yeah|well|oh|um|uh|actually|so|look|sorry|honestly|hm+)[ ,.…-]*)?(?:no|nope|nah|no no)"
+        r"(?![a-z'])(?! (?:problem|worries|worry|rush|doubt|questions?|question|wonder|way i|one|matter|need to|"
+        r"thanks to|big deal|issue|pressure)\b)"),
+    "refuse": _rx(
+        r"no thanks?", r"no thank you", r"not interested", r"stop calling", r"(?:don't|do not|never) call",
+        r"take (?:me|us) off", r"remove (?:me|us)", r"hang(?:ing)? up", r"(?:i'll|we'll|i will|we will|gonna) pass",
+        r"^pass", r"(?:i'd|we'd|i would|we would) rather (?:not|keep|stick|hold|wait)", r"rather not",
+        r"not sharing", r"(?:won't|can't|not going to|not gonna) (?:share|give you|tell you|say|disclose)",
+        r"not going to (?:happen|do|sign|work|commit|move|buy|agree)", r"not gonna (?:happen|do|sign|work)",
+        r"(?:i|we) won't be (?:signing|doing|buying|moving|taking|booking)", r"(?:i|we) won't", r"decline",
+        r"no can do", r"(?:absolutely|definitely|certainly) not", r"hard no", r"(?:i'm )?afraid not", r"let's not",
+        r"(?:it's|that's) a no", r"(?:say|saying) no", r"out of the question", r"not something (?:we|i)'?d?",
+        r"not for (?:us|me)", r"(?:doesn't|does not|won't|will not|isn't going to|is not going to) work",
+        r"(?:no|not) good", r"too (?:soon|early|late)", r"can't do (?:that|it|this|" + _DAY + r")", r"^can't",
+        r"(?:can't|cannot|won't) (?:sign|commit|make it|do it|agree|accept|go (?:with|for)|meet|attend|join)",
+        r"(?:we're|i'm|we are|i am) (?:all set|good)(?: thanks| for now)?\.?$", r"^(?:i'm|we're) (?:all set|good)",
+        r"decided (?:to|against)", r"(?:going|went|go) with (?:the other|another|our current|someone|them)",
+        r"stay(?:ing)? with (?:our|the|what)", r"not (?:this|next) (?:year|week|month|quarter|time)", r"not today",
+        r"hold off", r"(?:we|i) don't do", r"^no [a-z]+s\.", r"not doing", r"something came up",
+        r"(?:we're|i'm|we are|i am) not (?:going to|gonna) (?:do|sign|buy|pay|commit|move|take|give|be)",
+        r"(?:i|we) (?:don't|do not) want", r"not (?:now|right now|at this time|at the moment)\.?$",
+        r"hell freezes", r"pigs fly", r"over my dead body", r"in your dreams", r"not a chance", r"^no way",
+        r"not happening", r"not (?:at|for) " + _NUM, r"^not (?:the |on |at |this |that )?" + _DAY,
+        r"i'll have to (?:decline|say no|pass)", r"(?:we're|i'm) out", r"not willing",
+        r"keep (?:it|that) (?:with|to) me",
+        r"(?:no|not) (?:logos|quotes|pilots|trials|references)", r"(?:i|we) don't think (?:so|we will|i will)",
+        r"(?:won't|not) be (?:able|possible)", r"not possible", r"(?:i|we) can't\.?$", r"^(?:i|we) can't,"),
+    "factual_no": re.compile(
+        r"^(?:no|nope|nah)[ ,.!-]+(?:we|i|it|they|that|there|not yet|never|just|only|mostly|it's|we've|i've|"
+        r"we're|they're|that's|he|she)\b"),
+    # --- objection ---
+    "price": _rx(
+        r"too (?:expensive|high|much|steep|pricey|costly|rich)", r"expensive", r"pricey", r"steep", r"costly",
+        r"over (?:budget|our budget|my budget|what we)", r"out of (?:budget|our budget|our price range|our league)",
+        r"no budget", r"budgets? (?:is|are) (?:frozen|gone|tight|spent|cut)", r"(?:we|i) budgeted",
+        r"(?:can't|cannot) afford",
+        r"a lot of money", r"more than (?:i|we|our|my|the)", r"less than that",
+        r"(?:double|twice|triple|three times|half)",
+        r"cheaper", r"quoted (?:us|me)", r"(?:the )?other (?:vendor|quote|supplier|provider|bid|offer)", r"competitor",
+        r"benchmark", r"above (?:my|our|the)", r"below (?:that|you|yours)", r"under yours", r"not there yet",
+        r"still (?:too|high|above|over|a lot)", r"percent (?:below|under|cheaper|less)", r"(?:my|our) target",
+        r"that number", r"price (?:is|was) (?:going to be )?(?:a|the) problem", r"price or nothing",
+        r"the (?:number|price) is", r"(?:pay|paying) (?:that|double|more)", r"what's that worth", r"worth (?:it|that)",
+        r"savings", r"money", r"(?:forty|fifty|thirty|sixty|\d+)[- ]?(?:grand|k|thousand)\b.*\bfor\b"),
+    "value": _rx(
+        r"(?:don't|do not|can't) see (?:the|a|any|why)", r"(?:don't|do not) (?:really )?need", r"no need",
+        r"nice[- ]to[- ]have",
+        r"not a (?:priority|must)", r"things are fine", r"(?:handle|doing|manage) (?:them|it|that|just) fine",
+        r"not sure we (?:need|have)", r"makes you think we need", r"whether we need", r"nobody's asked",
+        r"(?:doesn't|does not) (?:move|change|solve|fix)", r"not convinced", r"no problem to fix", r"what's the point",
+        r"(?:we're|i'm) fine (?:with|as)", r"good enough", r"works fine", r"don't have a (?:problem|headache)"),
+    "status_quo": _rx(
+        r"already (?:have|use|using|got|pay|bought|signed|work with)", r"just renewed", r"locked in(?:to)?",
+        r"(?:our|a) (?:current )?contract (?:with|until|runs)", r"happy with (?:our|what we|the current|the one)",
+        r"under contract", r"(?:we|i) use something", r"not the kind of (?:shop|company|team)", r"we're not a",
+        r"(?:we're|we are) (?:much )?(?:smaller|bigger|different)", r"different (?:routes|business|industry|market)",
+        r"isn't (?:seven|\w+) percent on us", r"not buying anything", r"not in the market"),
+    "risk": _rx(
+        r"(?:don't|do not|can't) trust", r"(?:don't|do not) believe", r"why should i (?:believe|trust)",
+        r"how do i know",
+        r"worr(?:y|ied|ies)", r"concern(?:s|ed)?", r"nervous", r"risk(?:y|s)?", r"burn(?:ed|t)", r"skeptical",
+        r"sceptical", r"doubt", r"they all say that", r"every(?:body|one) says", r"heard (?:that|it) before",
+        r"what's the catch", r"catch\?", r"glorified", r"nightmare", r"won't use", r"never use", r"unplug",
+        r"(?:never|won't|don't) (?:do|use|work|last)", r"they always do", r"hate", r"get bought", r"who pays",
+        r"what (?:happens|if) (?:if|when|you)", r"fail(?:s|ed|ure)?", r"(?:didn't|did not|doesn't) work",
+        r"took (?:\w+ ){0,2}(?:months|years)", r"ended up", r"look stupid", r"only (?:\w+ ){0,2}years? old",
+        r"security", r"compliance", r"data leaving", r"hosted (?:outside|abroad)", r"problem(?:s)? (?:is|with)",
+        r"the (?:issue|problem|thing) is", r"slow down", r"a lot of change",
+        r"too (?:long|complex|complicated|slow|much work)",
+        r"complicated", r"disrupt", r"pushback", r"resist", r"scam", r"(?:won't|doesn't|does not) tell us",
+        r"isn't representative", r"not representative", r"not the (?:\w+ )?part", r"hype", r"overpromise",
+        r"buzzword", r"ai forecasting", r"not sold"),
+    "timing": _rx(
+        r"wrong (?:year|time|quarter)", r"not before", r"a year out",
+        r"(?:don't|do not) have (?:the )?(?:time|bandwidth|"
+        r"capacity|people|resources|headcount)", r"bandwidth", r"no time", r"reorg", r"frozen",
+        r"not a good time to buy",
+        r"next (?:year|fiscal)", r"too busy to", r"migration"),
+    "authority": _rx(
+        r"(?:will|would) never (?:approve|sign|agree|go for)", r"won't (?:approve|sign off|go for)",
+        r"sell (?:that|this|it) to",
+        r"(?:get|getting) (?:\w+ ){1,4}past", r"(?:going to|gonna|will) say no", r"(?:she|he|they)'ll say",
+        r"board will", r"never get (?:it|this|that) (?:approved|through)", r"need (?:board|cfo) approval"),
+    "terms": _rx(
+        rf"we need {_NUM}", r"we (?:pay|need) net", r"net[- ]?\d+ (?:isn't|won't|doesn't|is not)",
+        r"too (?:long|short) for (?:us|me)", r"(?:three|two|multi)[- ]years? (?:is|are|locked)", r"locked in at",
+        r"(?:notice|term|terms) (?:is|are) too"),
+    "counter": _rx(
+        rf"make it {_NUM}", r"meet (?:me|us) (?:at|in the middle|halfway)", r"come down",
+        r"sharpen (?:your|the) pencil",
+        r"do better", r"what else can you do", r"best (?:price|offer)",
+        rf"{_NUM}[- a-z]* and (?:it's|we have|we've got|"
+        r"you've got|you have) (?:done|a deal|yourself a deal)", r"^close\b", r"^better\b", r"if it were",
+        r"(?:i'd|we'd|i would|we would) sign (?:today|now|tomorrow)", r"get (?:it|that|this) (?:under|below|down)",
+        r"(?:throw|chuck) in", r"knock (?:off|it down)", r"what are my options", r"lower"),
+    "conditional": re.compile(
+        r"(?:^|[,.;-] ?)(?:(?:sure|yes|yeah|ok|okay|fine|maybe)[, ]+)?(?:only )?if you(?! (?:want|like|need|insist|"
+        r"must|don't mind|wish|prefer))|(?:^|[,.;-] ?)as long as you|(?:^|[,.;-] ?)provided (?:that )?you|"
+        r"\bunless you\b|\bnot without\b"),
+    "sarcasm": re.compile(
+        r"^oh,? (?:great|sure|wonderful|fantastic|perfect|good|joy|brilliant|lovely)|^(?:wonderful|fantastic|brilliant|"
+        r"lovely|great|terrific|marvellous|marvelous)[.!]+ (?:more|another|just)|another vendor who|makes coffee|"
+        r"\bi bet\b|good one|cool story|^yeah,? right|\bi suppose it\b|pays for itself in|hell freezes|^ha[.!]|"
+        r"because i have nothing but|sure you (?:do|are|can|will)|yeah,? yeah|when pigs fly|like i haven't heard"),
+    # --- deflection ---
+    "deflect": _rx(
+        r"let me (?:\w+ )?(?:think|check|see|talk|run|take|float|get back|digest|look|ask|sleep|mull|discuss|loop|"
+        r"confirm|circle|review|consult|chat|speak|come back|have a look|take a look|get the|figure|noodle|"
+        r"sit on|process|run it)",
+        r"(?:i'll|i will|we'll|we will|i need to|i'd need to|we need to|i'd have to|we'd have to|i'll have to|"
+        r"we'll have to|i have to|i must|i should) (?:\w+ )?(?:think|check|ask|mention|pass|share|let you know|"
+        r"get back|have a look|take a look|look into|look at it|review|see|talk|run|raise|bring|float|consider|"
+        r"sleep|discuss|loop|circle|confirm|figure|know it|come back|consult|chat|speak|take (?:it|that|this))",
+        r"get back to (?:you|me)", r"come back to (?:you|me)", r"circle back", r"loop back",
+        r"follow up (?:later|next)",
+        r"send (?:me|us|over)? ?(?:something|an email|a deck|a one-pager|a one pager|some info|information|details|"
+        r"the details|materials|a brochure|some stuff|it in writing|a summary|an overview|more info|the info)",
+        r"email me", r"(?:shoot|drop|send) me (?:an email|a note|a line|something|a message|a text)",
+        r"put (?:it|that|something|this) in (?:an email|a deck|writing|a doc)", r"maybe", r"perhaps", r"possibly",
+        r"probably", r"(?:could|might|may) (?:work|be)", r"we'll see", r"depends", r"hard to say", r"can't say",
+        r"not sure yet", r"^kind of", r"^sort of", r"somewhat", r"something like that", r"(?:another|some other) time",
+        r"later", r"next (?:time|quarter|year|month|week)", r"revisit", r"park (?:that|it|this)",
+        r"hold (?:that|the) thought", r"once (?:we|the|i|it|they)", r"after (?:the|we|i|it)", r"no rush",
+        r"(?:several|a few|many|lots of|a bunch of) (?:stakeholders|people|folks)", r"know it when i see it",
+        r"sleep on it", r"digest", r"mull", r"whatever (?:\w+ )?prefers", r"question for later",
+        r"why do you (?:want|need) to know", r"why do you ask", r"why does (?:that|it) matter", r"^anyway",
+        r"did you (?:see|catch|watch) the", r"check back", r"call me back", r"reach out (?:later|in|after|again)",
+        r"in the (?:fall|spring|summer|winter|new year)", r"after the holidays", r"not my (?:call|decision)",
+        r"above my pay grade", r"pass it on", r"will have (?:views|thoughts|questions)", r"let's see",
+        r"let's (?:confirm|talk|revisit|discuss|wait|pick|circle|touch base|hold|park|table|get the)",
+        r"then we'll", r"take (?:that|it|this) to", r"run (?:it|that|this) (?:by|past)", r"float (?:it|that)",
+        r"share it around", r"no promises", r"not promising", r"i'll know", r"not ready to (?:commit|decide|say)",
+        r"too early to (?:say|tell|commit)", r"we're (?:still )?(?:reviewing|evaluating|looking)",
+        r"(?:i|we) guess", r"could be", r"we might", r"i might", r"it varies", r"hard to tell", r"not sure\.?$",
+        r"interesting\.", r"it's a whole thing", r"for another day"),
+}
+
+_TAG_Q = re.compile(r"[, ]+(?:okay|ok|alright|all right|right|you know|yeah|got it|understood|capisce|"
+                    r"fair|deal|clear|see)\s*\?+\s*$")
+_WH = r"(?:what|what's|whats|how|how's|hows|why|who|who's|whos|where|where's|which|when|whose|whom|what're)"
+_AUX = (r"(?:do|does|did|is|are|was|were|can|could|will|would|should|have|has|had|may|might|shall|am|isn't|"
+        r"aren't|don't|doesn't|didn't|won't|wouldn't|can't|couldn't|haven't|hasn't|any chance)")
+_LEAD = re.compile(r"^(?:(?:so|and|but|ok|okay|oh|well|um|uh|hmm|hm|look|listen|sorry|actually|honestly|right|"
+                   r"yeah|yes|sure|fine|great|alright|hang on|wait|quick question|one more thing|also|then|"
+                   r"just|anyway|first|before i answer|before we go any further|and also|good|thanks|"
+                   r"okay so|hey|hi|hello|ah)\b[ ,.:;!…-]*)+")
+_WH_Q = re.compile(rf"^{_WH}(?:\s|$)")
+_AUX_Q = re.compile(rf"^{_AUX} (?:you|we|i|it|they|there|this|that|he|she|your|the|our|my|anyone|anybody)\b")
+_ASK_IMPERATIVE = re.compile(
+    r"^(?:(?:can|could|would|will) you (?:please )?(?:tell|explain|walk|repeat|say|clarify|send me the price|"
+    r"remind|go over|give me)|tell me|walk me through|explain|remind me|repeat that|say that again|"
+    r"i'm (?:\w+ )?wondering|i wonder|i'd (?:like|love) to (?:know|understand|hear)|i want to know|"
+    r"help me understand|i'm curious|curious (?:how|what|why|whether|if)|remind me)")
+_POSTPONE_Q = re.compile(
+    r"^(?:can|could|shall|should) (?:we|i|you) (?:talk|discuss|do this|pick this up|revisit|circle back|"
+    r"get back|come back|reconnect|touch base|chat|speak|continue)\b.*\b(?:another|later|some other|next|"
+    r"on that|to you|tomorrow|again)\b|^can i get back to you|^(?:can|could) you (?:call|ring|try) (?:me )?"
+    r"(?:back|later|again)")
+_ECHO_WORDS = re.compile(r"^(?:seriously|really|honestly|come on|for real|you serious|are you serious|"
+                         r"you're kidding|you're joking|is that all)$")
+_WH_AUX_Q = re.compile(rf"^{_WH}(?:'s| (?:do|does|did|is|are|was|were|would|could|can|will|should|has|have|"
+                       r"happens|about|else|exactly|much|many|long))\b")
+_NOT_QUESTION = re.compile(r"^(?:why not|how come not|sure,? why not|and\??)$")
+
+
+def _clean(visible: str) -> str:
+    low = normalise(visible)
+    low = low.replace("…", "... ").replace("—", " - ").replace("–", " - ")
+    low = re.sub(r"[^\x00-\x7f]+", " ", low)
+    return re.sub(r"\s+", " ", low).strip()
+
+
+def _core(sentence: str) -> str:
+    s = sentence.strip(" \"'")
+    s = _LEAD.sub("", s).strip()
+    return s
+
+
+def _clauses(low: str, parts: list[str]) -> list[str]:
+    """The sentences of the line, split further after each '?' and before a dash or ellipsis."""
+    out: list[str] = []
+    for part in parts:
+        for piece in re.split(r"(?<=[?])\s+|\s+-\s+|(?<=\.\.\.)\s*|(?<=[.!])\s+(?=[a-z])", _clean(part)):
+            piece = piece.strip(" ,;:-")
+            if piece:
+                out.append(piece)
+    return out or [low]
+
+
+def _question(clause: str) -> str | None:
+    """Why this clause asks the rep a real question, or None when it does not."""
+    marked = clause.rstrip().endswith("?")
+    body = _TAG_Q.sub("", clause).strip() if marked else clause
+    if marked and body != clause and not body.endswith("?"):
+        marked = False  # '…, okay?' is a tag, not a question
+    s = _core(body.rstrip("?!. "))
+    if not s or _NOT_QUESTION.match(s) or _ECHO_WORDS.match(s):
+        return None
+    if _POSTPONE_Q.match(s):
+        return None
+    wh = bool(_WH_Q.match(s)) and not s.startswith(("what i", "how i", "which is", "when we", "when i",
+                                                       "where we", "who knows"))
+    aux = bool(_AUX_Q.match(s))
+    imperative = bool(_ASK_IMPERATIVE.match(s))
+    if marked:
+        if wh or aux or imperative:
+            return "question"
+        words = s.split()
+        if len(words) <= 4 and not re.search(r"\b(?:you|your|we|it|there|they)\b", s):
+            # 'Forty-eight? Seriously?', 'Free?' echo the rep; 'You?' and 'Ballpark or exact?' ask.
+            if s in ("you", "and you", "yourself", "what about you", "how about you") or " or " in s:
+                return "question"
+            return None
+        return "question"
+    if imperative:
+        return "asks without a question mark"
+    if wh and len(s.split()) >= 3 and _WH_AUX_Q.match(s):
+        return "asks without a question mark"
+    if aux and re.match(r"^(?:can|could|would|will) you\b", s):
+        return "asks without a question mark"
+    return None
+
+
+def _echo(clauses: list[str]) -> bool:
+    """'Forty-eight? Seriously?', 'Five percent? Come on.', 'Free?': incredulity at the rep's words."""
+    for clause in clauses:
+        s = _core(clause.rstrip("?!. "))
+        if not s:
+            continue
+        if clause.endswith("?") and _question(clause) is None and not _TAG_Q.search(clause) \
+                and not _NOT_QUESTION.match(s) and not _POSTPONE_Q.match(s) and len(s.split()) <= 4:
+            return True
+        if _ECHO_WORDS.match(s) and s != "honestly":
+            return True
+    return False
+
 
 BUYER_FEATURE_NAMES: tuple[str, ...] = (
     "rule_agrees", "rule_refuses", "rule_objects", "rule_asks", "rule_deflects",
-    "question_mark", "log_words", "starts_no", "starts_yes", "has_but", "has_not",
+    *(f"cue_{name}" for name in CUES),
+    "echo", "questions", "question_mark", "log_words", "has_but", "has_not", "short", "exclamation",
+    "first_person_future", "number",
 )
 
 
@@ -77,46 +326,124 @@ class BuyerReading:
     features: np.ndarray | None = None
 
 
-def _rules(low: str, parts: list[str]) -> tuple[dict[str, bool], dict[str, str]]:
-    labels: dict[str, bool] = {}
+@dataclass
+class _RuleReading:
+    labels: dict[str, bool]
+    reasons: dict[str, str]
+    features: list[float]
+
+
+def _hit(name: str, text: str) -> str | None:
+    m = CUES[name].search(text)
+    return m.group(0) if m else None
+
+
+def _rules(low: str, parts: list[str]) -> _RuleReading:
+    clauses = _clauses(low, parts)
+    text = " ".join(clauses)
+    hits = {name: _hit(name, text) for name in CUES}
+    # Cues matched against the start of each clause too ("Not Wednesday.", "Nope, not without a trial").
+    for name in ("yes_start", "no_start", "factual_no", "bare_ack", "sarcasm"):
+        if hits[name] is None:
+            hits[name] = next((m.group(0) for c in clauses if (m := CUES[name].search(_clean(c)))), None)
+    questions = [(c, why) for c in clauses if (why := _question(c))]
+    echo = _echo(clauses)
+    words = len(words_of(low))
+    objections = [n for n in ("price", "value", "status_quo", "risk", "timing", "authority", "terms", "counter")
+                  if hits[n]]
+    sarcastic = bool(hits["sarcasm"])
+    conditional = bool(hits["conditional"])
+
+    # Refusal: an explicit no or a refusal phrase; a short 'No, we don't.' answers a factual question.
+    no_start = CUES["no_start"].match(clauses[0]) is not None or bool(re.match(r"^(?:yeah|ok|okay) no\b", text))
+    factual = bool(CUES["factual_no"].match(clauses[0])) and not hits["refuse"] and not objections \
+        and not re.search(r"\b(?:thanks|thank you|sorry|call|interested|need)\b", text)
+    no_yeah = bool(re.match(r"^no,? yeah\b", text))
+    refuses = (bool(hits["refuse"]) or (no_start and not factual)) and not no_yeah
+    refuses = refuses or (sarcastic and bool(re.search(r"hell freezes|pigs fly|nothing but free time", text)))
+
+    objects = bool(objections) or echo or (sarcastic and not refuses) or conditional
+    if refuses and not objections and not echo and not conditional:
+        objects = False
+    asks = bool(questions)
+    deflects = bool(hits["deflect"])
+    # 'maybe' inside a counter-offer ('If you can do something on price…, maybe we talk') stays an objection.
+    if deflects and objects and not refuses and hits["deflect"] in ("maybe", "perhaps") \
+            and (conditional or hits["counter"]):
+        deflects = False
+
+    accept = hits["accept"] or (hits["yes_start"] if not hits["bare_ack"] or words <= 3 else None)
+    if hits["bare_ack"] and re.match(r"^(?:hm+|mm+|um|uh)\b", text):
+        accept = None  # 'Hm. Okay.' is a backchannel
+    agrees = bool(accept) and not refuses and not sarcastic and not conditional and not no_start
+    if agrees and objects and not hits["accept"] and re.match(r"^(?:ok|okay|alright|right|sure|yes|yeah)\b", text):
+        agrees = False  # 'okay, but that's way over budget': the objection is about the proposal
+    if agrees and deflects and not re.search(r"\bbut\b", text) and hits["deflect"] not in ("send me something",):
+        agrees = bool(hits["accept"]) and not re.match(r"^(?:sure|yeah|yes|ok|okay)[ ,.!]+(?:sure[ ,.!]+)?"
+                                                        r"(?:send|shoot|email|let me|i'll|maybe)", text)
+
+    labels = {"agrees": agrees, "refuses": refuses, "objects": objects, "asks": asks, "deflects": deflects}
     reasons: dict[str, str] = {}
-    refuse = find_phrase(low, REFUSE)
-    obj = find_phrase(low, OBJECT)
-    defl = find_phrase(low, DEFLECT)
-    agree = find_phrase(low, AGREE)
-    questions = read_questions(parts)
-    labels["refuses"] = bool(refuse) and not re.match(r"^no (?:problem|worries|doubt)", low)
-    labels["objects"] = bool(obj) and obj not in ("but", "however") or bool(obj and refuse is None and "?" in low)
-    labels["deflects"] = bool(defl) and not labels["refuses"]
-    labels["asks"] = bool(questions)
-    # An 'okay' or 'sure' inside a refusal, objection or deflection is not agreement.
-    labels["agrees"] = bool(agree) and not (labels["refuses"] or labels["objects"] or labels["deflects"])
-    for name, hit in (("refuses", refuse), ("objects", obj), ("deflects", defl), ("agrees", agree)):
-        if labels[name]:
-            reasons[name] = f"{name} ({hit!r})"
-    if labels["asks"]:
-        reasons["asks"] = f"asks: {questions[0].sentence[:60]!r}"
-    return labels, reasons
+    if agrees:
+        reasons["agrees"] = f"agrees ({accept!r})"
+    if refuses:
+        reasons["refuses"] = f"refuses ({hits['refuse'] or clauses[0][:30]!r})"
+    if objects:
+        why = (hits[objections[0]] if objections else "echoes the rep's words in disbelief" if echo
+               else "sarcasm" if sarcastic else "a condition")
+        reasons["objects"] = f"objects ({why!r})"
+    if asks:
+        reasons["asks"] = f"asks: {questions[0][0][:60]!r}"
+    if deflects:
+        reasons["deflects"] = f"deflects ({hits['deflect']!r})"
+    features = [float(labels[n]) for n in BUYER_LABELS] + [float(bool(hits[n])) for n in CUES] + [
+        float(echo), min(len(questions), 3) / 3.0, float("?" in low), math.log1p(words) / 5.0,
+        float(bool(re.search(r"\b(?:but|though|however)\b", text))),
+        float(bool(re.search(r"\b(?:not|never)\b|n't\b", text))), float(words <= 3), float("!" in low),
+        float(bool(re.search(r"\b(?:i'll|we'll|i will|we will|let me|let's)\b", text))),
+        float(bool(re.search(r"\d|\b(?:thousand|hundred|grand|percent)\b", text))),
+    ]
+    return _RuleReading(labels, reasons, features)
+
+
+def _no_words(text: str, visible: str, keep_features: bool) -> BuyerReading:
+    size = EMBEDDING_DIMENSIONS + len(BUYER_FEATURE_NAMES) + BUCKETS
+    return BuyerReading(text, dict.fromkeys(BUYER_LABELS, False), ["no words: nothing to read"],
+                        features=np.zeros(size) if keep_features else None)
+
+
+def _models(use_models: bool | None) -> classifier.LabelModels | None:
+    from simulator.understanding.reader import models_enabled
+
+    if not (models_enabled() if use_models is None else use_models):
+        return None
+    models = classifier.shipped("buyer")
+    if models is None or len(models.feature_names) != EMBEDDING_DIMENSIONS + len(BUYER_FEATURE_NAMES) + BUCKETS \
+            or models.feature_names[EMBEDDING_DIMENSIONS:EMBEDDING_DIMENSIONS + len(BUYER_FEATURE_NAMES)] \
+            != BUYER_FEATURE_NAMES:
+        return None  # a model file from another feature layout: the rules stand
+    return models
+
+
+def buyer_features(low: str, rule_features: list[float]) -> np.ndarray:
+    """[sentence embedding, rule cues, hashed n-grams]: what the learned buyer models see."""
+    from simulator.understanding.embedding import shared_embedder
+
+    return np.concatenate([shared_embedder().embed(low), np.array(rule_features), ngram_features(low)])
 
 
 def read_buyer(text: str, use_models: bool | None = None, keep_features: bool = False) -> BuyerReading:
     """Label one buyer line. Pure and deterministic."""
-    visible = visible_text(text[:4000])
+    visible = visible_text(text[:MAX_ANALYSED_CHARS])
     if not visible.strip() or not has_letters(visible):
-        return BuyerReading(text, dict.fromkeys(BUYER_LABELS, False), ["no words: nothing to read"],
-                            features=np.zeros(384 + len(BUYER_FEATURE_NAMES)) if keep_features else None)
-    low = normalise(visible)
-    parts = sentences(visible)
-    labels, rule_reasons = _rules(low, parts)
-    words = len(words_of(low))
-    features = [float(labels[n]) for n in BUYER_LABELS] + [
-        float("?" in low), math.log1p(words) / 5.0, float(bool(re.match(r"^(?:no|nope|nah)\b", low))),
-        float(bool(re.match(r"^(?:yes|yeah|yep|sure|ok|okay)\b", low))), float(" but " in f" {low} "),
-        float(bool(re.search(r"\b(?:not|n't|never)\b", low))),
-    ]
-    models = classifier.shipped("buyer") if (models_enabled() if use_models is None else use_models) else None
-    x = (np.concatenate([shared_embedder().embed(low), np.array(features)])
-         if (models is not None or keep_features) else None)
+        return _no_words(text, visible, keep_features)
+    low = _clean(visible)
+    if not re.search(r"[a-z]", low):
+        return _no_words(text, visible, keep_features)
+    rules = _rules(low, sentences(visible))
+    labels, rule_reasons = dict(rules.labels), dict(rules.reasons)
+    models = _models(use_models)
+    x = buyer_features(low, rules.features) if (models is not None or keep_features) else None
     probabilities: dict[str, float] = {}
     if models is not None and x is not None:
         for name in BUYER_LABELS:
@@ -126,8 +453,9 @@ def read_buyer(text: str, use_models: bool | None = None, keep_features: bool = 
             p = model.probability(x)
             probabilities[name] = round(p, 3)
             if (p >= model.threshold) != labels[name]:
-                rule_reasons[name] = (f"the learned model reads it (p={p:.2f})" if p >= model.threshold
+                rule_reasons[name] = (f"{name}: the learned model reads it (p={p:.2f})" if p >= model.threshold
                                       else f"not {name}: overruled by the learned model (p={p:.2f})")
             labels[name] = p >= model.threshold
-    reasons = [rule_reasons[n] for n in BUYER_LABELS if n in rule_reasons and (labels[n] or "overruled" in rule_reasons[n])]
+    reasons = [rule_reasons[n] for n in BUYER_LABELS
+               if n in rule_reasons and (labels[n] or "overruled" in rule_reasons[n])]
     return BuyerReading(visible, labels, reasons, probabilities, x)

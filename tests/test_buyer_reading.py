@@ -1,0 +1,105 @@
+"""Reading one buyer line: agrees / refuses / objects / asks / deflects (docs/understanding.md)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from simulator.understanding import corpus
+from simulator.understanding.buyer import BuyerReading, read_buyer
+from simulator.understanding.definitions import BUYER_LABELS
+from simulator.understanding.evaluation import LabelScore
+
+DEV_F1_FLOORS = {"agrees": 0.78, "refuses": 0.85, "objects": 0.66, "asks": 0.93, "deflects": 0.87}
+"""A little under the dev-split F1 of models fitted on train alone (train_understanding.py --buyer
+--train-only: agrees 0.818, refuses 0.889, objects 0.691, asks 0.968, deflects 0.909), so the test
+bites when the reader regresses and passes with either model file. The shipped models were also fitted
+on dev, so they score higher here; held-out figures are the test split's (bench/bench_understanding.py)."""
+
+
+def labels_of(text: str) -> set[str]:
+    return {name for name, on in read_buyer(text).labels.items() if on}
+
+
+def test_a_refusal_with_okay_refuses_and_does_not_agree() -> None:
+    labels = labels_of("No. Please stop calling me, okay?")
+    assert "refuses" in labels
+    assert "agrees" not in labels
+    assert "asks" not in labels  # a tag 'okay?' is no question
+
+
+def test_okay_but_over_budget_objects_and_does_not_agree() -> None:
+    labels = labels_of("okay, but that's way over budget")
+    assert "objects" in labels
+    assert "agrees" not in labels
+
+
+def test_sure_tuesday_works_agrees() -> None:
+    labels = labels_of("Sure, Tuesday works")
+    assert "agrees" in labels
+    assert not labels & {"refuses", "objects", "deflects"}
+
+
+def test_a_challenging_question_objects_and_asks() -> None:
+    assert {"objects", "asks"} <= labels_of("Why would I pay double?")
+
+
+def test_send_me_something_deflects() -> None:
+    labels = labels_of("Send me something and I'll look")
+    assert "deflects" in labels
+    assert "agrees" not in labels
+
+
+@pytest.mark.parametrize("text", ["", "   ", "👍", "🔥🔥🔥", "...", "<b></b>"])
+def test_no_words_no_labels(text: str) -> None:
+    reading = read_buyer(text)
+    assert not any(reading.labels.values())
+    assert set(reading.labels) == set(BUYER_LABELS)
+    assert reading.reasons
+
+
+def test_same_text_same_labels() -> None:
+    text = "Fine, but I'm telling you now, price is going to be a problem. Who else is on the call?"
+    first, second = read_buyer(text), read_buyer(text)
+    assert first.labels == second.labels
+    assert first.probabilities == second.probabilities
+    assert first.reasons == second.reasons
+
+
+def test_reading_has_reasons_for_its_labels() -> None:
+    reading = read_buyer("That's too expensive. What's included?")
+    assert isinstance(reading, BuyerReading)
+    assert reading.labels["objects"] and reading.labels["asks"]
+    assert len(reading.reasons) >= 2
+
+
+def test_rules_alone_read_the_clear_cases() -> None:
+    def rules(text: str) -> set[str]:
+        return {n for n, on in read_buyer(text, use_models=False).labels.items() if on}
+
+    assert rules("No. Please stop calling me, okay?") == {"refuses"}
+    assert "agrees" not in rules("okay, but that's way over budget")
+    assert rules("Sure, Tuesday works") == {"agrees"}
+    assert {"objects", "asks"} <= rules("Why would I pay double?")
+    assert "deflects" in rules("Send me something and I'll look")
+    assert rules("Forty-eight? Seriously?") == {"objects"}  # an echo is no question
+
+
+def test_dev_split_f1_stays_above_the_floors() -> None:
+    scores = {name: LabelScore() for name in BUYER_LABELS}
+    for item in corpus.buyer_lines("dev"):
+        reading = read_buyer(item["text"])
+        for name in BUYER_LABELS:
+            scores[name].add(bool(item["labels"][name]), reading.labels[name])
+    f1 = {name: round(s.f1, 3) for name, s in scores.items()}
+    assert all(f1[name] >= floor for name, floor in DEV_F1_FLOORS.items()), f1
+
+
+def test_reading_a_line_is_fast() -> None:
+    lines = [item["text"] for item in corpus.buyer_lines("dev")]
+    read_buyer("warm up the embedding model")
+    start = time.perf_counter()
+    for text in lines:
+        read_buyer(text + " ")  # a new text each time: no cache hit
+    assert (time.perf_counter() - start) / len(lines) < 0.015
