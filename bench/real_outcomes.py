@@ -62,6 +62,7 @@ if str(ROOT) not in sys.path:
 from grading.grader import grade_session  # noqa: E402
 from grading.scorecard import Scorecard  # noqa: E402
 from grading.transcript import parse_transcript, to_records  # noqa: E402
+from simulator.content.competencies import COMPETENCY_IDS  # noqa: E402
 
 try:
     from scipy.stats import rankdata as _scipy_rankdata
@@ -74,15 +75,7 @@ DEFAULT_RESAMPLES = 2000
 DEFAULT_SEED = 20190719
 HALVES = ("held-out", "tuning")
 
-COMPETENCIES = (
-    "discovery_questioning",
-    "active_listening",
-    "value_articulation",
-    "objection_handling",
-    "negotiation",
-    "closing_next_steps",
-    "rapport_communication",
-)
+COMPETENCIES = COMPETENCY_IDS
 """Fallback order; the rubric's own order is used when it loads."""
 
 TARGETS = {

@@ -16,6 +16,7 @@ from simulator.engine import lexicon
 from simulator.understanding import phrases, read_rep
 from simulator.understanding.definitions import MONOLOGUE_WORDS, PITCH_MIN_WORDS, PRICE_RANGE
 from simulator.understanding.questions import read_sentence
+from simulator.understanding.rules import find_phrase, phrase_pattern
 from simulator.understanding.text import STOPWORDS, content_words, normalise, words_of
 from simulator.understanding.times import concrete_time
 from simulator.understanding.values import amounts
@@ -111,17 +112,6 @@ def matched_keywords(text: str, tokens: Sequence[str], keywords: Iterable[str]) 
     return list(dict.fromkeys(_keyword_pattern(tuple(keywords)).findall(text)))
 
 
-@functools.lru_cache(maxsize=256)
-def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
-    alternation = "|".join(map(re.escape, sorted(phrases, key=len, reverse=True)))
-    return re.compile(rf"(?<![a-z'])(?:{alternation})(?![a-z'])")
-
-
-def _phrase_in(text: str, phrases: Iterable[str]) -> str | None:
-    """A phrase from the list that occurs as whole words in the text (the leftmost), or None."""
-    match = _phrase_pattern(tuple(phrases)).search(text)
-    return match.group(0) if match else None
-
 
 def classify_question(sentence: str) -> Literal["open", "closed"]:
     """Open if it cannot be answered with yes or no; closed otherwise (docs/understanding.md)."""
@@ -192,11 +182,11 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
     if is_monologue:
         reasons.append(f"monologue: {len(tokens)} words in one turn")
 
-    explore = _phrase_in(low, lexicon.EXPLORE_PHRASES) if reading.language == "en" else None
+    explore = find_phrase(low, lexicon.EXPLORE_PHRASES) if reading.language == "en" else None
     explores = bool(explore) or bool(open_qs)
     if explores:
         reasons.append("explores: " + (f"{explore!r}" if explore else "asks an open question"))
-    para = _phrase_in(low, lexicon.PARAPHRASE_PHRASES)
+    para = find_phrase(low, lexicon.PARAPHRASE_PHRASES)
     echoed = (content_words(ctx.previous_buyer_line) & content_words(reading.visible)
               if ctx.previous_buyer_line and reading.language == "en" else set())
     paraphrases = (bool(para) and len(echoed) >= 1) or len(echoed) >= 3
@@ -217,8 +207,8 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
         lo, hi = PRICE_RANGE[0] * ctx.list_price, PRICE_RANGE[1] * ctx.list_price
         prices = [p for p in prices if lo <= p <= hi]
     labels = reading.labels
-    fillers = len(_phrase_pattern(_FILLERS).findall(low))
-    rude = _phrase_in(low, phrases.RUDE)
+    fillers = len(phrase_pattern(_FILLERS).findall(low))
+    rude = find_phrase(low, phrases.RUDE)
     if rude:
         reasons.append(f"rude or dismissive ({rude!r}): no acknowledgement is credited")
 

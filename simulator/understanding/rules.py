@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from simulator.understanding import phrases
-from simulator.understanding.definitions import MONOLOGUE_WORDS, PITCH_MIN_WORDS
+from simulator.understanding.definitions import BOOLEAN_LABELS, MONOLOGUE_WORDS, PITCH_MIN_WORDS
 from simulator.understanding.questions import QuestionReading
 from simulator.understanding.values import Amount
 
@@ -175,19 +175,7 @@ def read_rules(
         r.reasons["next_step"] = f"proposes a next step ({noun!r}, {proposal or 'a time'!r})"
 
     r.features = [
-        *(
-            float(r.labels[k])
-            for k in (
-                "next_step",
-                "concession",
-                "asks_in_return",
-                "acknowledges",
-                "is_pitch",
-                "greeting",
-                "thanks_or_goodbye",
-                "ends_call",
-            )
-        ),
+        *(float(r.labels[k]) for k in BOOLEAN_LABELS),
         float(open_q),
         float(closed_q),
         float(not questions),
