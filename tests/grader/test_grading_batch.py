@@ -5,57 +5,21 @@ from __future__ import annotations
 import io
 import json
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
+from grader_fakes import CALL, FakeRecord, FakeStore
 from typer.testing import CliRunner
 
 from grading import cli
 from simulator.config import Settings
 from simulator.content.competencies import COMPETENCY_IDS
 from simulator.content.loader import ContentLibrary
-from simulator.engine.state import TurnRecord
 from simulator.llm.template import TemplateLLM
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CALL = (
-    "Alex: Hi Dana, thanks for your time. How do you plan routes today?\n"
-    "Dana: Spreadsheets. It's slow and we miss delivery windows.\n"
-    "Alex: You mentioned missed windows. What does that cost you each month?\n"
-    "Dana: A few thousand in credits.\n"
-)
-
-
-@dataclass
-class FakeRecord:
-    """What the grader reads of a stored session."""
-
-    id: str
-    scenario_id: str
-    persona_id: str
-    difficulty: str = "medium"
-    user_id: str | None = "u1"
-    created_at: float = 0.0
-    outcome: Any = None
-    scorecard: dict[str, Any] | None = None
-
-
-@dataclass
-class FakeStore:
-    sessions: dict[str, FakeRecord] = field(default_factory=dict)
-    turns: dict[str, list[TurnRecord]] = field(default_factory=dict)
-
-    def get_session(self, session_id: str) -> FakeRecord | None:
-        return self.sessions.get(session_id)
-
-    def get_turns(self, session_id: str) -> list[TurnRecord]:
-        return self.turns.get(session_id, [])
-
-    def list_sessions(self, *args: Any, **kwargs: Any) -> list[FakeRecord]:
-        return []
 
 
 def _app() -> typer.Typer:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
+from grader_fakes import FakeRecord, FakeStore
 from typer.testing import CliRunner
 
 from grading import cli
@@ -16,7 +16,6 @@ from grading.errors import RepSpeakerError
 from grading.service import scorecard_hook
 from simulator.config import Settings
 from simulator.content.loader import ContentLibrary
-from simulator.engine.state import TurnRecord
 from simulator.errors import SparringError
 from simulator.llm.template import TemplateLLM
 
@@ -90,41 +89,6 @@ def test_interactive_choice_of_rep(call_file: Path, library: ContentLibrary, set
     assert asked == [["Alex", "Dana"]] and json.loads(text)["rep_speaker"] == "Alex"
     with pytest.raises(RepSpeakerError):
         cli.run_grade(str(call_file), settings=settings, library=library, llm=TemplateLLM(), ask=None)
-
-
-@dataclass
-class FakeRecord:
-    id: str
-    scenario_id: str
-    persona_id: str
-    difficulty: str = "medium"
-    user_id: str | None = "u1"
-    created_at: float = 0.0
-    outcome: Any = None
-    scorecard: dict[str, Any] | None = None
-
-
-@dataclass
-class FakeStore:
-    sessions: dict[str, FakeRecord] = field(default_factory=dict)
-    turns: dict[str, list[TurnRecord]] = field(default_factory=dict)
-
-    def get_session(self, session_id: str) -> FakeRecord | None:
-        return self.sessions.get(session_id)
-
-    def get_turns(self, session_id: str) -> list[TurnRecord]:
-        return self.turns.get(session_id, [])
-
-    def list_sessions(
-        self,
-        user_id: str | None = None,
-        scenario_id: str | None = None,
-        status: Any = None,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> list[FakeRecord]:
-        found = [s for s in self.sessions.values() if s.user_id == user_id and s.scenario_id == scenario_id]
-        return sorted(found, key=lambda s: -s.created_at)[:limit]
 
 
 def test_grade_a_practice_session_by_id_with_the_previous_attempt(

@@ -6,11 +6,11 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from grader_fakes import CALL, FakeRecord, FakeStore
 
 from grading import cli, grade_session
 from grading.grader import GradeOptions
@@ -26,41 +26,6 @@ from simulator.llm.scripted import ScriptedLLM
 from simulator.llm.template import TemplateLLM
 
 ADJUSTABLE = ("value_articulation", "rapport_communication")
-CALL = (
-    "Alex: Hi Dana, thanks for your time. How do you plan routes today?\n"
-    "Dana: Spreadsheets. It's slow and we miss delivery windows.\n"
-    "Alex: You mentioned missed windows. What does that cost you each month?\n"
-    "Dana: A few thousand in credits.\n"
-)
-
-
-@dataclass
-class FakeRecord:
-    """What the grader reads of a stored session."""
-
-    id: str
-    scenario_id: str
-    persona_id: str
-    difficulty: str = "medium"
-    user_id: str | None = "u1"
-    created_at: float = 0.0
-    outcome: Any = None
-    scorecard: dict[str, Any] | None = None
-
-
-@dataclass
-class FakeStore:
-    sessions: dict[str, FakeRecord] = field(default_factory=dict)
-    turns: dict[str, list[TurnRecord]] = field(default_factory=dict)
-
-    def get_session(self, session_id: str) -> FakeRecord | None:
-        return self.sessions.get(session_id)
-
-    def get_turns(self, session_id: str) -> list[TurnRecord]:
-        return self.turns.get(session_id, [])
-
-    def list_sessions(self, *args: Any, **kwargs: Any) -> list[FakeRecord]:
-        return []
 
 
 def _reply(turn: int, va: int = 1) -> dict[str, Any]:
