@@ -67,6 +67,26 @@ class BuyerLines(Strict):
         min_length=1,
         description="Said when the rep's message has no readable English words (another language, emoji only).",
     )
+    deflect: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per topic id (lexicon topics): in-character ways of not answering a question on it yet, "
+        "naming what was asked. Topics left out use the stock deflections (simulator/content/stock_lines.yaml).",
+    )
+    reflect: list[str] = Field(
+        default_factory=list,
+        description="Short reactions when the rep reflects the buyer's own words back ('Exactly.'). "
+        "Empty: stock lines.",
+    )
+    deny_claim: list[str] = Field(
+        default_factory=list,
+        description="Said when the rep claims the buyer already agreed to something it never agreed to. "
+        "Empty: stock lines.",
+    )
+    too_early: list[str] = Field(
+        default_factory=list,
+        description="Asked for an opinion or a commitment ('Does that sound like something you'd want?') "
+        "before the buyer is convinced. Empty: stock lines.",
+    )
 
     @model_validator(mode="after")
     def _when_placeholder(self) -> BuyerLines:
@@ -87,7 +107,16 @@ class HiddenFact(Strict):
     )
     min_trust: float = Field(default=0.0, ge=0.0, le=1.0, description="Trust needed before it is told.")
     say: str = Field(description="The fact as the buyer says it, first person.")
+    say_also: list[str] = Field(
+        default_factory=list, description="Other ways to tell the whole fact (each keeps every number in 'say')."
+    )
     hint: str = Field(description="A closed-question answer that shows there is more to learn.")
+    hint_also: list[str] = Field(default_factory=list, description="Other closed-question answers.")
+    partial: list[str] = Field(
+        default_factory=list,
+        description="The middle depth: an open question on the fact's topic before trust is earned (or before "
+        "the fact it builds on is told). Names the topic, keeps the detail and every number back.",
+    )
     importance: Literal["key", "supporting"] = "key"
     after: list[str] = Field(
         default_factory=list,
@@ -108,6 +137,10 @@ class Objection(Strict):
     )
     resolved_say: str = Field(description="What the buyer says once satisfied.")
     push_back: str = Field(description="What the buyer says when the answer misses the real concern.")
+    say_also: list[str] = Field(default_factory=list, description="Other ways to raise the objection.")
+    concern_also: list[str] = Field(default_factory=list, description="Other ways to tell the real concern.")
+    resolved_also: list[str] = Field(default_factory=list, description="Other ways to say it is resolved.")
+    push_back_also: list[str] = Field(default_factory=list, description="Other push-backs.")
 
 
 class NegotiationProfile(Strict):
@@ -126,6 +159,10 @@ class NegotiationProfile(Strict):
     hold_say: str = Field(description="Holding position when the rep gives nothing in return.")
     walk_away_say: str = Field(description="Ending without a deal.")
     anchor_say: str = Field(description="The buyer's opening counter; must contain '{price}'.")
+    counter_also: list[str] = Field(default_factory=list, description="Other counter-offers (each with '{price}').")
+    accept_also: list[str] = Field(default_factory=list, description="Other acceptances (each with '{price}').")
+    hold_also: list[str] = Field(default_factory=list, description="Other ways to hold position.")
+    anchor_also: list[str] = Field(default_factory=list, description="Other opening counters (each with '{price}').")
 
     @model_validator(mode="after")
     def _ordered(self) -> NegotiationProfile:
@@ -134,6 +171,10 @@ class NegotiationProfile(Strict):
         for name in ("counter_say", "accept_say", "anchor_say"):
             if "{price}" not in getattr(self, name):
                 raise ValueError(f"{name} must contain '{{price}}'")
+        for name in ("counter_also", "accept_also", "anchor_also"):
+            for i, line in enumerate(getattr(self, name)):
+                if "{price}" not in line:
+                    raise ValueError(f"{name}.{i} must contain '{{price}}'")
         return self
 
 

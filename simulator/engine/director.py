@@ -56,8 +56,9 @@ __all__ = ["TRUST_STEP", "DirectorContext", "direct", "format_price", "initial_s
            "response_hits"]
 
 
-def initial_state(ctx: DirectorContext) -> BuyerState:
-    """The buyer before the call: base trust/patience shifted by difficulty."""
+def initial_state(ctx: DirectorContext, seed: int = 0) -> BuyerState:
+    """The buyer before the call: base trust/patience shifted by difficulty. ``seed`` (from the
+    session id) varies the choice among equally fitting lines between sessions."""
     persona, scenario, variant = ctx.persona, ctx.scenario, ctx.variant
     list_price = scenario.product.list_price if scenario.kind == "negotiation" else None
     ceiling = None
@@ -90,6 +91,8 @@ def initial_state(ctx: DirectorContext) -> BuyerState:
         ended=False,
         end_reason=None,
         lines_used={},
+        lines_said=[],
+        variety_seed=seed,
     )
 
 
@@ -104,7 +107,7 @@ def direct(
     ctx: DirectorContext, state: BuyerState, a: RepAnalysis, rep_text: str
 ) -> tuple[BuyerState, BuyerMove]:
     """Apply the rules to one rep message and choose the buyer's move."""
-    t = Turn(ctx, state)
+    t = Turn(ctx, state, rep_text)
     t.s["turn"] += 1
     if not a.get("understood", True):
         t.say("answer", t.line("not_understood"), "the message has no readable English words: no rule applies")
@@ -138,4 +141,7 @@ def direct(
     end_of_turn(t)
     if not t.parts:
         t.say("answer", t.line("vague_answer"), "nothing in the message called for more")
+    if a["paraphrases"] and not t.s["ended"] and t.kind not in ("deflect_pitch", "push_back"):
+        t.parts.insert(0, t.line("reflect"))
+        t.reasons.append("the rep reflected the buyer's words: the buyer confirms before going on")
     return t.s, t.move()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.config import get_stream_writer
+from langgraph.config import get_config, get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
@@ -24,6 +24,7 @@ from simulator.engine.context import SessionContext
 from simulator.engine.director import direct, initial_state, opening_move
 from simulator.engine.outcome import evaluate_outcome
 from simulator.engine.prompts import OPENING_REP_MESSAGE
+from simulator.engine.rules.choose import session_seed
 from simulator.engine.speech import buyer_with_speech, rep_speech_fields
 from simulator.engine.state import SessionState, TurnRecord
 from simulator.engine.understand import analyse
@@ -44,7 +45,8 @@ def _last_buyer_line(state: SessionState) -> str:
 def start_node(state: SessionState, runtime: Runtime[SessionContext]) -> dict[str, Any]:
     """Set up the buyer and choose the opening line."""
     director = runtime.context.director
-    buyer, move = opening_move(director, initial_state(director))
+    session_id = state.get("session_id") or str(get_config().get("configurable", {}).get("thread_id", ""))
+    buyer, move = opening_move(director, initial_state(director, seed=session_seed(session_id)))
     return {"buyer": buyer, "move": move, "pending_rep": None, "pending_speech": None, "end_requested": False,
             "transcript": [], "voice_history": []}
 

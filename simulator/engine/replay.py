@@ -45,16 +45,21 @@ def play(
     library: ContentLibrary | None = None,
     llm: LLM | None = None,
     clock: Callable[[], float] = lambda: 0.0,
+    session_id: str | None = None,
 ) -> PlayResult:
-    """Run a conversation with scripted rep lines or a rep policy until it ends."""
+    """Run a conversation with scripted rep lines or a rep policy until it ends.
+
+    ``session_id`` seeds the buyer's choice among equally fitting lines; by default it is derived
+    from the drill, so the same rep lines always hear the same buyer."""
     library = library or load_library()
     scenario = library.scenario(scenario_id)
     persona = library.persona(persona_id or scenario.persona)
     ctx = SessionContext(persona=persona, scenario=scenario, difficulty=difficulty,
                          llm=llm or TemplateLLM(), clock=clock)
     graph = build_graph(InMemorySaver())
-    config: Any = {"configurable": {"thread_id": str(uuid.uuid4())}}
-    graph.invoke({"session_id": config["configurable"]["thread_id"]}, config, context=ctx)
+    session_id = session_id or f"play-{scenario.id}-{persona.id}-{difficulty}"
+    config: Any = {"configurable": {"thread_id": f"{session_id}-{uuid.uuid4().hex[:8]}"}}
+    graph.invoke({"session_id": session_id}, config, context=ctx)
     lines = iter(rep) if not callable(rep) else None
     while True:
         values = graph.get_state(config).values

@@ -26,6 +26,13 @@ SUBSTANTIVE_WORDS = 15
 """A buyer line this long (or with a figure in it) that was not said before is real information."""
 
 _MONEY = re.compile(r"(?:\$|€|£)\s?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(k\b)?", re.IGNORECASE)
+_HOLDS_BACK = re.compile(
+    r"\b(?:not going to (?:get|go|walk|list|name|share|lay|put|give|compare|pick|guess)|rather not|(?:isn't|not) something"
+    r"|won't go|not yet\b|(?:a )?later conversation|keep (?:that|it|them) to myself|too early|not ready"
+    r"|leave (?:it|them) there|my business|that's as far|all i'll say|not giving you|not committing)",
+    re.IGNORECASE,
+)
+"""How the self-play rep hears the buyer hold back (a rep knows a deflection when they hear one)."""
 _SWAP = {
     "i": "you", "i'm": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "me": "you",
     "my": "your", "mine": "yours", "myself": "yourself", "we": "you", "we're": "you're",
@@ -109,8 +116,9 @@ class RepView:
 
 
 def is_substantive(line: str, earlier: Sequence[str]) -> bool:
-    """A line not said before that carries a figure or runs to a full answer."""
-    if line in earlier:
+    """A line not said before that carries a figure or runs to a full answer, and is not the buyer
+    holding back ('Budget? I'm not going to get into numbers yet.')."""
+    if line in earlier or _HOLDS_BACK.search(line):
         return False
     return any(c.isdigit() for c in line) or len(line.split()) >= SUBSTANTIVE_WORDS
 

@@ -79,6 +79,11 @@ class BuyerState(TypedDict):
     ended: bool
     end_reason: EndReason | None
     lines_used: dict[str, int]
+    """How many lines of each kind were said (for the record)."""
+    lines_said: NotRequired[list[str]]
+    """Keys of every line said this session, in order (no line is said twice while others remain)."""
+    variety_seed: NotRequired[int]
+    """From the session id: two sessions choose differently among equally fitting lines."""
 
 
 class BuyerMove(TypedDict):

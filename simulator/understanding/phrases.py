@@ -853,3 +853,35 @@ RUDE = (
     "use your head", "silly objection", "ridiculous objection", "lame excuse", "excuses", "whining",
 )
 """Rude or dismissive words: such a line earns no acknowledgement or rapport, whatever else it says."""
+OPINION_ASK = (
+    "sound like something",
+    "sounds like something",
+    "something you'd want",
+    "something you would want",
+    "something you'd consider",
+    "something you would consider",
+    "would you be interested",
+    "are you interested",
+    "be open to",
+    "are you open to",
+    "would that help",
+    "would this help",
+    "does that make sense for you",
+    "does this make sense for you",
+    "would that work for you",
+    "would this work for you",
+    "could you see",
+    "can you see yourself",
+    "what do you think",
+    "how does that sound",
+    "how does this sound",
+    "does that appeal",
+    "would you consider",
+    "worth exploring",
+    "worth a look",
+    "is that of interest",
+    "of interest to you",
+    "would you want",
+)
+"""The rep asks the buyer's opinion of the offer or for a commitment to it ('Does that sound like
+something you'd want?'): a buyer not yet convinced says it is too early, never a bare yes or no."""

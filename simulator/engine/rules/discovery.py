@@ -8,9 +8,18 @@ cost comes out only after the pain itself, so depth takes follow-up questions.
 
 from __future__ import annotations
 
+import re
+
 from simulator.content.models import HiddenFact
+from simulator.content.stock import stock_lines
+from simulator.engine.rules.choose import rank_by_fit
 from simulator.engine.rules.turn import TRUST_STEP, Turn
-from simulator.engine.understand import RepAnalysis
+from simulator.engine.understand import RepAnalysis, normalise
+from simulator.understanding import phrases
+from simulator.understanding.rules import find_phrase
+
+WARM_TRUST = 0.6
+"""Trust at which a buyer asked for its opinion of the offer says it might be interested."""
 
 
 def listening(t: Turn, a: RepAnalysis) -> None:
@@ -49,15 +58,54 @@ def _reveal(t: Turn, fact: HiddenFact, reason: str) -> None:
     t.s["facts_revealed"].append(fact.id)
     t.fact_id = fact.id
     t.changes.append(f"fact '{fact.id}' revealed")
-    t.say("reveal_fact", fact.say, reason)
+    t.say("reveal_fact", t.pick_line(f"fact:{fact.id}", [fact.say, *fact.say_also]), reason)
     sc = t.ctx.scenario
     told = len(t.s["facts_revealed"])
     if sc.kind == "discovery" and sc.success.min_facts is not None and told >= sc.success.min_facts:
         t.stage("next_steps", f"{told} facts uncovered")
 
 
+def _by_fit(t: Turn, facts: list[HiddenFact]) -> list[HiddenFact]:
+    """Probed facts, the one closest to what the rep asked first ('Is price the issue?' is about
+    the budget fact before the pain fact, though both topics match)."""
+    if len(facts) < 2:
+        return facts
+    order = rank_by_fit(t.rep_text, [" ".join([f.say, f.hint, *f.topics]) for f in facts])
+    return [facts[i] for i in order]
+
+
+def _recap(t: Turn, fact: HiddenFact) -> str:
+    """'Like I said, …': the sentence of an already-told fact that best fits the question."""
+    sentences = [p.strip() for p in re.split(r"(?<=[.!?])\s+", fact.say) if p.strip()]
+    best = sentences[rank_by_fit(t.rep_text, sentences)[0]] if len(sentences) > 1 else fact.say
+    said = best[0].lower() + best[1:] if best[:2] != "I " and not best[:2].isupper() else best
+    return t.pick_line(f"recap:{fact.id}", stock_lines().recap, said=said)
+
+
+def _hold_back(t: Turn, fact: HiddenFact, topics: list[str], why: str) -> None:
+    """The middle depth: name what was asked, keep the fact back."""
+    if fact.partial:
+        t.say("answer", t.pick_line(f"partial:{fact.id}", fact.partial), why)
+        return
+    asked = [topic for topic in fact.topics if topic in topics] or topics or list(fact.topics)
+    t.say("answer", t.deflection(asked[0]), why)
+
+
+def _opinion(t: Turn) -> None:
+    """Asked what it thinks of the offer: too early, or warmer once trust is high."""
+    if t.s["trust"] >= WARM_TRUST:
+        t.say("answer", t.pick_line("warmer_opinion", list(stock_lines().warmer_opinion)),
+              f"asked for an opinion; trust {t.s['trust']:.2f} ≥ {WARM_TRUST}: open to it, no commitment")
+    else:
+        t.say("answer", t.line("too_early"), "asked for an opinion or a commitment before the buyer is convinced")
+
+
 def conversation(t: Turn, a: RepAnalysis) -> None:
-    """Discovery behaviour, shared by every drill: facts for good questions, little for the rest."""
+    """Discovery behaviour, shared by every drill: facts for good questions, little for the rest.
+
+    Whatever the rule decides, the words answer what was asked: a fact on the topic, a partial
+    answer or in-character deflection naming the topic, a recap of what was already told.
+    """
     persona, s = t.ctx.persona, t.s
     if a["is_pitch"]:
         t.say("deflect_pitch", t.line("deflect_pitch"), "the rep pitched: nothing is revealed for a pitch")
@@ -67,31 +115,43 @@ def conversation(t: Turn, a: RepAnalysis) -> None:
         return
     if a["open_questions"]:
         t.trust(TRUST_STEP, "an open question")
-        probed = [f for f in persona.hidden_facts if f.id in a["facts_probed_open"]]
+        probed = _by_fit(t, [f for f in persona.hidden_facts if f.id in a["facts_probed_open"]])
         already = [f for f in probed if f.id in s["facts_revealed"]]
         locked = [f for f in probed if f.id not in s["facts_revealed"]]
+        held: list[tuple[HiddenFact, str]] = []
         for fact in locked:
             waiting = _waiting_on(t, fact)
             if waiting:
-                t.reasons.append(f"fact '{fact.id}' builds on {', '.join(repr(w) for w in waiting)}, "
-                                 "not told yet")
+                why = f"fact '{fact.id}' builds on {', '.join(repr(w) for w in waiting)}, not told yet"
+                t.reasons.append(why)
+                held.append((fact, why))
                 continue
             needed = t.ctx.fact_threshold(fact.min_trust)
             if s["trust"] >= needed:
                 _reveal(t, fact, f"open question on {', '.join(fact.topics)} with trust "
                                  f"{s['trust']:.2f} ≥ {needed:.2f}")
                 return
-            t.reasons.append(f"fact '{fact.id}' needs trust {needed:.2f}; trust is {s['trust']:.2f}")
+            why = f"fact '{fact.id}' needs trust {needed:.2f}; trust is {s['trust']:.2f}"
+            t.reasons.append(why)
+            held.append((fact, why))
         if already and not locked:
             t.patience(-1, "asked about something already told")
-            t.say("answer", t.line("vague_answer"), "the buyer already told this")
+            t.say("answer", _recap(t, already[0]), "the buyer already told this: a recap, nothing new")
             return
-        t.say("answer", t.line("vague_answer"),
-              "open question, but on no locked topic the buyer will open up on yet")
+        if held:
+            fact, why = held[0]
+            _hold_back(t, fact, a["open_topics"], f"open question on {', '.join(fact.topics)}, held back: {why}")
+            return
+        if a["open_topics"]:
+            t.say("answer", t.deflection(a["open_topics"][0]),
+                  f"open question on {a['open_topics'][0]}, where this buyer has nothing to tell")
+            return
+        t.say("answer", t.line("vague_answer"), "open question on no topic the buyer will open up on yet")
         return
     if a["closed_questions"]:
-        probed_closed = [f for f in persona.hidden_facts
-                         if f.id in a["facts_probed_closed"] and f.id not in s["facts_revealed"]]
+        probed_closed = _by_fit(t, [f for f in persona.hidden_facts if f.id in a["facts_probed_closed"]])
+        told = [f for f in probed_closed if f.id in s["facts_revealed"]]
+        probed_closed = [f for f in probed_closed if f.id not in s["facts_revealed"]]
         for fact in probed_closed:
             if (fact.requires == "any" and not _waiting_on(t, fact)
                     and s["trust"] >= t.ctx.fact_threshold(fact.min_trust)):
@@ -102,8 +162,14 @@ def conversation(t: Turn, a: RepAnalysis) -> None:
             if fact.id not in s["facts_hinted"]:
                 s["facts_hinted"].append(fact.id)
             t.fact_id = fact.id
-            t.say("hint", fact.hint,
+            t.say("hint", t.pick_line(f"hint:{fact.id}", [fact.hint, *fact.hint_also]),
                   f"closed question on {', '.join(fact.topics)}: a short answer, no detail")
+            return
+        if told:
+            t.say("answer", _recap(t, told[0]), "a closed question on something already told: a recap")
+            return
+        if find_phrase(normalise(t.rep_text), phrases.OPINION_ASK):
+            _opinion(t)
             return
         t.say("answer", t.line("closed_answer"), "a closed question gets a short answer")
         return

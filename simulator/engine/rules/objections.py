@@ -47,6 +47,14 @@ def answers_explored_concern(t: Turn, rep_text: str) -> bool:
     return len(hits) >= t.ctx.variant.min_response_keywords
 
 
+def _said(t: Turn, objection: Objection, part: str) -> str:
+    """One phrasing of an objection's line (``say``, ``concern``, ``push_back`` or ``resolved``)."""
+    first = {"say": objection.say, "concern": objection.concern, "push_back": objection.push_back,
+             "resolved": objection.resolved_say}[part]
+    also: list[str] = getattr(objection, f"{part}_also")
+    return t.pick_line(f"objection:{objection.id}:{part}", [first, *also])
+
+
 def handle_objection(t: Turn, a: RepAnalysis, rep_text: str) -> bool:
     """Handle the open objection, if any. Returns True when the buyer's line is decided."""
     s = t.s
@@ -64,19 +72,19 @@ def handle_objection(t: Turn, a: RepAnalysis, rep_text: str) -> bool:
     if hits:
         t.reasons.append(f"the rep's answer addresses {', '.join(hits[:3])}")
     if a["is_pitch"] and not touches:
-        t.say("deflect_pitch", objection.push_back, "a pitch does not answer the objection")
+        t.say("deflect_pitch", _said(t, objection, "push_back"), "a pitch does not answer the objection")
         return True
     if not prog["explored"] and a["explores"]:
         prog["explored"] = True
         t.objection_id = oid
         t.changes.append(f"objection '{oid}' explored")
-        t.say("explain_concern", objection.concern,
+        t.say("explain_concern", _said(t, objection, "concern"),
               "the rep explored the objection: the real concern comes out")
         return True
     if touches and not prog["explored"]:
         t.patience(-1, "answered before understanding the concern")
         t.objection_id = oid
-        t.say("push_back", objection.push_back, "a response before exploring what is behind the objection")
+        t.say("push_back", _said(t, objection, "push_back"), "a response before exploring what is behind the objection")
         return True
     if addresses and prog["explored"]:
         prog["responded"] = True
@@ -86,25 +94,26 @@ def handle_objection(t: Turn, a: RepAnalysis, rep_text: str) -> bool:
         t.objection_id = oid
         t.trust(TRUST_STEP, f"objection '{oid}' resolved")
         t.changes.append(f"objection '{oid}' resolved")
-        t.say("resolve_objection", objection.resolved_say,
+        t.say("resolve_objection", _said(t, objection, "resolved"),
               "acknowledged, explored and answered the real concern")
         if not s["objections_queue"]:
             t.stage("next_steps", "every objection resolved")
         return True
     if prog["explored"] and touches and not addresses:
         t.objection_id = oid
-        t.say("push_back", objection.push_back,
+        t.say("push_back", _said(t, objection, "push_back"),
               f"the answer covers {len(hits)} of the {needed} points this buyer needs to hear")
         return True
     if prog["explored"] and not touches and not a["questions"]:
         t.patience(-1, "the answer missed the real concern")
         t.objection_id = oid
         missing = "acknowledge it" if not prog["acknowledged"] else "address the real concern"
-        t.say("push_back", objection.push_back, f"the objection is still open: the rep has yet to {missing}")
+        t.say("push_back", _said(t, objection, "push_back"),
+              f"the objection is still open: the rep has yet to {missing}")
         return True
     if prog["explored"] and addresses and not prog["acknowledged"]:
         t.objection_id = oid
-        t.say("push_back", objection.push_back, "the answer came without acknowledging the concern")
+        t.say("push_back", _said(t, objection, "push_back"), "the answer came without acknowledging the concern")
         return True
     return False
 
@@ -128,6 +137,6 @@ def raise_next_objection(t: Turn, a: RepAnalysis) -> None:
     t.changes.append(f"objection '{oid}' raised")
     if t.kind in ("answer", "small_talk") and t.parts:
         t.clear()
-    t.say("raise_objection", objection.say, f"the drill's next objection ({objection.type})")
+    t.say("raise_objection", _said(t, objection, "say"), f"the drill's next objection ({objection.type})")
     if t.kind != "raise_objection" and len(t.parts) == 1:
         t.kind = "raise_objection"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from simulator.content.models import DifficultyVariant, Persona, Scenario
+from simulator.content.stock import stock_lines
+from simulator.engine.rules.choose import choose_line, line_key
 from simulator.engine.state import BuyerMove, BuyerState, MoveKind
 
 TRUST_STEP = 0.05
@@ -45,9 +48,11 @@ def numbers_in(text: str) -> list[str]:
 class Turn:
     """Accumulates one turn's state changes, reasons and line parts."""
 
-    def __init__(self, ctx: DirectorContext, state: BuyerState) -> None:
+    def __init__(self, ctx: DirectorContext, state: BuyerState, rep_text: str = "") -> None:
         self.ctx = ctx
         self.s: BuyerState = copy.deepcopy(state)
+        self.rep_text = rep_text
+        """The rep's message this turn (lines are chosen to fit it); empty for the opening."""
         self.reasons: list[str] = []
         self.changes: list[str] = []
         self.parts: list[str] = []
@@ -83,16 +88,35 @@ class Turn:
         self.changes.append(f"call ends ({why})")
 
     # --- what the buyer says ---
-    def line(self, key: str, **values: str) -> str:
-        """Pick the next line of a kind from the persona, rotating deterministically."""
-        options: list[str] = getattr(self.ctx.persona.lines, key)
-        used = self.s["lines_used"].get(key, 0)
-        self.s["lines_used"][key] = used + 1
-        text = options[used % len(options)]
-        for name, value in values.items():
-            text = text.replace("{" + name + "}", value)
-            self.required.append(value)
+    def pick_line(self, key: str, candidates: Sequence[str], **values: str) -> str:
+        """Choose among ``candidates`` the line that best fits the rep's message and was not said yet
+        this session (:mod:`simulator.engine.rules.choose`); ``{name}`` placeholders get ``values``,
+        which the voiced line must then keep verbatim."""
+        filled = []
+        for option in candidates:
+            for name, value in values.items():
+                option = option.replace("{" + name + "}", value)
+            filled.append(option)
+        said = self.s.setdefault("lines_said", [])
+        text = choose_line(filled, self.rep_text, self.s.get("variety_seed", 0), said)
+        said.append(line_key(text))
+        self.s["lines_used"][key] = self.s["lines_used"].get(key, 0) + 1
+        self.required.extend(v for v in values.values() if v in text)
         return text
+
+    def line(self, key: str, **values: str) -> str:
+        """A line of a kind from the persona (or the stock lines when the persona has none)."""
+        options: list[str] = list(getattr(self.ctx.persona.lines, key, None) or [])
+        if not options:
+            options = list(getattr(stock_lines(), key))
+        return self.pick_line(key, options, **values)
+
+    def deflection(self, topic: str) -> str:
+        """An in-character way of not answering a question on ``topic`` yet, naming it."""
+        options = self.ctx.persona.lines.deflect.get(topic) or stock_lines().deflect.get(topic)
+        if not options:
+            return self.line("vague_answer")
+        return self.pick_line(f"deflect:{topic}", options)
 
     def say(self, kind: MoveKind, text: str, reason: str) -> None:
         if not self.parts:

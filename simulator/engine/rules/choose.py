@@ -1,0 +1,80 @@
+"""Choosing the buyer's words among the lines its state permits: the best fit to what the rep just
+said, never the same line twice in a session (unless every option has been said), and a per-session
+seed so two reps saying the same thing in two sessions need not hear the same line.
+
+Fit is the cosine similarity of sentence embeddings (the understanding layer's MiniLM model); with
+``SPARRING_UNDERSTANDING=rules`` or without the model it is content-word overlap. The choice is a
+function of (candidates, rep text, session seed, lines already said): a replayed session chooses
+the same lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from simulator.understanding.text import content_words, normalise
+
+SEED_SPREAD = 0.06
+"""How much the session seed may move a candidate's score: enough to vary near-ties between
+sessions, too little to override a clearly better fit (cosines of fitting and unfitting lines
+differ by 0.1–0.4)."""
+
+
+def line_key(text: str) -> str:
+    """A short stable key of a spoken line (what the state remembers as said)."""
+    return hashlib.sha1(normalise(text).encode("utf-8")).hexdigest()[:12]
+
+
+def session_seed(session_id: str) -> int:
+    """A stable seed from a session id."""
+    return int(hashlib.sha1(session_id.encode("utf-8")).hexdigest()[:8], 16)
+
+
+def _spread(seed: int, text: str) -> float:
+    digest = hashlib.sha1(f"{seed}:{text}".encode()).hexdigest()[:8]
+    return int(digest, 16) / 0xFFFFFFFF * SEED_SPREAD
+
+
+def fit_scores(rep_text: str, candidates: Sequence[str]) -> list[float]:
+    """How well each candidate line fits the rep's message, higher is better (0 when no message)."""
+    if not rep_text.strip() or not candidates:
+        return [0.0] * len(candidates)
+    from simulator.understanding.reader import models_enabled
+
+    if models_enabled():
+        from simulator.understanding.embedding import EmbeddingModelError, shared_embedder
+
+        try:
+            vectors = shared_embedder().embed_many([rep_text, *candidates])
+        except EmbeddingModelError:
+            pass
+        else:
+            return [float(vectors[0] @ v) for v in vectors[1:]]
+    rep = content_words(rep_text)
+    scores = []
+    for candidate in candidates:
+        words = content_words(candidate)
+        scores.append(len(rep & words) / (len(rep | words) or 1))
+    return scores
+
+
+def choose_line(candidates: Sequence[str], rep_text: str, seed: int, said: Sequence[str]) -> str:
+    """The best-fitting candidate not yet said; when all were said, the one said longest ago."""
+    unique = list(dict.fromkeys(c for c in candidates if c.strip()))
+    if not unique:
+        raise ValueError("no candidate lines to choose from")
+    fresh = [c for c in unique if line_key(c) not in said]
+    if not fresh:
+        last_said = {key: i for i, key in enumerate(said)}
+        return min(unique, key=lambda c: last_said.get(line_key(c), -1))
+    if len(fresh) == 1:
+        return fresh[0]
+    scores = fit_scores(rep_text, fresh)
+    return max(zip(fresh, scores, strict=True), key=lambda pair: pair[1] + _spread(seed, pair[0]))[0]
+
+
+def rank_by_fit(rep_text: str, items: Sequence[str]) -> list[int]:
+    """Indices of ``items`` from best to worst fit to the rep's message (stable for ties)."""
+    scores = fit_scores(rep_text, items)
+    return sorted(range(len(items)), key=lambda i: -scores[i])
