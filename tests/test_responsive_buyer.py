@@ -1,0 +1,98 @@
+"""The buyer's words answer what the rep asked, vary between sessions and never repeat within one."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.content.stock import stock_lines
+from simulator.engine.replay import play_rep_lines
+from simulator.engine.rules.choose import choose_line, line_key, rank_by_fit
+
+
+def _buyer(result: object) -> list[dict]:
+    return [t for t in result.transcript if t["speaker"] == "buyer"]  # type: ignore[attr-defined]
+
+
+def test_choose_never_repeats_while_another_line_is_left() -> None:
+    options = ["We get by.", "There's always something.", "It's a busy operation."]
+    said: list[str] = []
+    picked = []
+    for _ in range(3):
+        line = choose_line(options, "How's it going?", seed=1, said=said)
+        said.append(line_key(line))
+        picked.append(line)
+    assert sorted(picked) == sorted(options)
+    # All said: the one said longest ago comes back first.
+    assert choose_line(options, "How's it going?", seed=1, said=said) == picked[0]
+
+
+def test_choose_prefers_the_line_that_fits_the_rep() -> None:
+    options = ["Budget? I'm not going to get into numbers yet.", "The team is busy right now."]
+    for seed in range(20):
+        assert choose_line(options, "What budget have you set aside?", seed=seed, said=[]) == options[0]
+
+
+def test_rank_by_fit_puts_the_closest_item_first() -> None:
+    items = ["Our CEO signs anything over $25,000.", "There's about $60,000 set aside for tooling this year."]
+    assert rank_by_fit("How much money is set aside for tools this year?", items)[0] == 1
+
+
+def test_open_question_on_a_locked_topic_names_the_topic() -> None:
+    """Trust too low for the budget fact: the buyer holds it back but answers about the budget."""
+    r = play_rep_lines("saas-discovery-ops", ["How are you thinking about budget for this?"])
+    last = _buyer(r)[-1]
+    assert "budget-q3" not in r.buyer["facts_revealed"]
+    assert last["move"]["kind"] == "answer"
+    assert last["text"] not in r.transcript[0]["text"]
+    persona_vague = {"It's a busy operation. We manage.", "There's always something. Hard to say in a sentence.",
+                     "We get by. Every team has its headaches."}
+    assert last["text"] not in persona_vague
+    assert any(w in last["text"].lower() for w in ("budget", "money", "spend", "numbers", "funds")), last["text"]
+
+
+def test_open_question_on_a_topic_without_facts_gets_a_deflection_naming_it() -> None:
+    r = play_rep_lines("saas-discovery-ops", ["Hi Raj.", "Which other vendors are you looking at?"])
+    last = _buyer(r)[-1]
+    options = r_lines = stock_lines().deflect["competition"]
+    assert r_lines and (last["text"] in options or "vendor" in last["text"].lower()), last["text"]
+
+
+def test_asking_again_about_a_told_fact_gets_a_recap_not_a_stock_line() -> None:
+    lines = ["Hi Raj, thanks for taking the call. How's your week going?",
+             "How are you handling order exceptions today?",
+             "Sorry, how are you handling order exceptions today, again?"]
+    r = play_rep_lines("saas-discovery-ops", lines)
+    buyer = _buyer(r)
+    assert buyer[2]["move"]["kind"] == "reveal_fact"
+    recap = buyer[3]["text"]
+    assert any(recap.startswith(p.split("{")[0]) for p in stock_lines().recap), recap
+    assert "spreadsheet" in recap or "15 hours" in recap or "email" in recap
+
+
+def test_an_opinion_question_is_not_answered_yes_or_no() -> None:
+    r = play_rep_lines("saas-discovery-ops", ["Hi Raj.", "Does that sound like something you'd want?"])
+    last = _buyer(r)[-1]["text"]
+    persona_closed = {"Yes, more or less.", "I suppose so.", "Not really."}
+    assert last not in persona_closed, last
+
+
+def test_is_price_the_issue_is_about_the_budget_not_the_process() -> None:
+    r = play_rep_lines("saas-discovery-ops", ["Hi Raj.", "Is price the issue?"])
+    last = _buyer(r)[-1]
+    assert last["move"]["kind"] == "hint" and last["move"]["fact_id"] == "budget-q3", last
+
+
+def test_no_buyer_line_repeats_in_a_session_of_stock_answers() -> None:
+    vague = ["How's business?", "What's new with you?", "How's the quarter shaping up?", "Anything else going on?"]
+    r = play_rep_lines("saas-discovery-ops", ["Hi Raj.", *vague])
+    texts = [t["text"] for t in _buyer(r)]
+    assert len(texts) == len(set(texts)), texts
+
+
+@pytest.mark.parametrize("scenario_id", ["saas-discovery-ops", "logistics-objection-price"])
+def test_the_same_session_id_replays_the_same_words(scenario_id: str) -> None:
+    lines = ["Hi there, thanks for the time.", "What's going on in your world at the moment?",
+             "How do you handle this today?", "What would it mean if that got fixed?"]
+    a = play_rep_lines(scenario_id, lines)
+    b = play_rep_lines(scenario_id, lines)
+    assert [t["text"] for t in a.transcript] == [t["text"] for t in b.transcript]
