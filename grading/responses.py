@@ -22,7 +22,8 @@ SUBSTANTIVE_WORDS = 12
 
 INFORMATIVE_MOVES = frozenset({"reveal_fact", "explain_concern", "hint", "answer", "small_talk", "ask_for_time",
                                "counter_offer", "resolve_objection", "agree_next_step", "accept", "anchor"})
-"""Session moves in which the buyer engages with what the rep said."""
+"""Session moves in which the buyer engages with what the rep said. ``hold_back`` (a partial answer or
+a deflection naming the topic) is neither: the buyer heard the question and kept the answer back."""
 
 NEGATIVE_MOVES = frozenset({"deflect_pitch", "push_back", "impatient", "end_call", "walk_away", "decline_next_step"})
 """Session moves in which the buyer pushes back, loses patience or leaves."""

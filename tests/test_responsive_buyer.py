@@ -42,7 +42,7 @@ def test_open_question_on_a_locked_topic_names_the_topic() -> None:
     r = play_rep_lines("saas-discovery-ops", ["How are you thinking about budget for this?"])
     last = _buyer(r)[-1]
     assert "budget-q3" not in r.buyer["facts_revealed"]
-    assert last["move"]["kind"] == "answer"
+    assert last["move"]["kind"] == "hold_back"
     assert last["text"] not in r.transcript[0]["text"]
     persona_vague = {"It's a busy operation. We manage.", "There's always something. Hard to say in a sentence.",
                      "We get by. Every team has its headaches."}

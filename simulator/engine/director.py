@@ -141,7 +141,7 @@ def direct(
     end_of_turn(t)
     if not t.parts:
         t.say("answer", t.line("vague_answer"), "nothing in the message called for more")
-    if a["paraphrases"] and not t.s["ended"] and t.kind not in ("deflect_pitch", "push_back"):
+    if a["paraphrases"] and not t.s["ended"] and t.kind in ("reveal_fact", "explain_concern", "answer", "hint"):
         t.parts.insert(0, t.line("reflect"))
         t.reasons.append("the rep reflected the buyer's words: the buyer confirms before going on")
     return t.s, t.move()

@@ -16,7 +16,7 @@ MoveKind = Literal[
     "greet", "small_talk", "answer", "hint", "reveal_fact", "raise_objection", "explain_concern",
     "push_back", "resolve_objection", "deflect_pitch", "anchor", "counter_offer", "hold", "accept",
     "walk_away", "agree_next_step", "ask_for_time", "decline_next_step", "impatient", "end_call",
-    "thanks",
+    "thanks", "hold_back",
 ]
 
 EndReason = Literal["rep_ended", "rep_goodbye", "patience", "turn_cap", "deal", "no_deal", "next_step"]

@@ -85,10 +85,10 @@ def _recap(t: Turn, fact: HiddenFact) -> str:
 def _hold_back(t: Turn, fact: HiddenFact, topics: list[str], why: str) -> None:
     """The middle depth: name what was asked, keep the fact back."""
     if fact.partial:
-        t.say("answer", t.pick_line(f"partial:{fact.id}", fact.partial), why)
+        t.say("hold_back", t.pick_line(f"partial:{fact.id}", fact.partial), why)
         return
     asked = [topic for topic in fact.topics if topic in topics] or topics or list(fact.topics)
-    t.say("answer", t.deflection(asked[0]), why)
+    t.say("hold_back", t.deflection(asked[0]), why)
 
 
 def _opinion(t: Turn) -> None:
@@ -143,7 +143,7 @@ def conversation(t: Turn, a: RepAnalysis) -> None:
             _hold_back(t, fact, a["open_topics"], f"open question on {', '.join(fact.topics)}, held back: {why}")
             return
         if a["open_topics"]:
-            t.say("answer", t.deflection(a["open_topics"][0]),
+            t.say("hold_back", t.deflection(a["open_topics"][0]),
                   f"open question on {a['open_topics'][0]}, where this buyer has nothing to tell")
             return
         t.say("answer", t.line("vague_answer"), "open question on no topic the buyer will open up on yet")
