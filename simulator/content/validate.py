@@ -3,15 +3,18 @@ drills that cannot be won as written. Every problem reads 'file: field: reason'.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from simulator.content.competencies import COMPETENCY_IDS
 from simulator.content.loader import ContentLibrary
-from simulator.content.models import Persona, Scenario
+from simulator.content.models import BuyerLines, HiddenFact, Persona, Scenario
 from simulator.engine.lexicon import TOPICS
+from simulator.engine.repview import SUBSTANTIVE_WORDS
 from simulator.engine.rules.objections import response_hits
 from simulator.engine.state import KIND_STAGES
+from simulator.understanding.text import content_words, normalise
 
 DEFAULT_COMPETENCIES = COMPETENCY_IDS
 
@@ -148,12 +151,233 @@ def _negotiation_problems(src: Path | None, scenario: Scenario, persona: Persona
     return problems
 
 
+# ------------------------------------------------------------------ responsive content (variants, depths)
+
+LOCKED_OVERLAP = 0.4
+"""A held-back line sharing this share of a fact's content words tells the fact (as in
+simulator/engine/acceptance.py's locked-fact check)."""
+
+_NUMBER_WORDS: dict[str, str] = {
+    w: str(v) for v, w in enumerate(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+         "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])
+    if v >= 2
+} | {w: str(v) for w, v in (("twenty", 20), ("thirty", 30), ("forty", 40), ("fifty", 50), ("sixty", 60),
+                            ("seventy", 70), ("eighty", 80), ("ninety", 90), ("hundred", 100),
+                            ("thousand", 1000), ("million", 10**6), ("billion", 10**9))}
+"""Spelled-out numbers count as numbers ('fourteen minutes' is the fact's figure). 'one' does not:
+it is mostly a pronoun ('one of them')."""
+_DIGITS = re.compile(r"\d[\d,.]*\d|\d")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'&]*")
+_CALENDAR = frozenset(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+_PRICE_FIELDS = ("anchor_say", "anchor_also", "counter_say", "counter_also", "accept_say", "accept_also")
+
+
+def numbers_of(text: str) -> set[str]:
+    """The numbers in a line, digits or words ('$310,000' → '310000', 'fourteen' → '14')."""
+    found = {n.rstrip(".,").replace(",", "") for n in _DIGITS.findall(text)}
+    for word in re.findall(r"[a-z]+", text.lower()):
+        if word in _NUMBER_WORDS:
+            found.add(_NUMBER_WORDS[word])
+    return found
+
+
+def names_of(text: str) -> set[str]:
+    """Names and dates in a line: capitalised words inside a sentence ('Lina Chow', 'CISO'), month and
+    weekday names and acronyms anywhere. 'I' and sentence-initial words do not count."""
+    found: set[str] = set()
+    for sentence in re.split(r"(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<=[.!?])\s+", text.strip()):
+        for i, m in enumerate(_WORD.finditer(sentence)):
+            word = m.group(0).split("'")[0]
+            if not word or word == "I":
+                continue
+            acronym = len(word) >= 2 and word.isupper()
+            if (i > 0 and word[0].isupper()) or acronym or word.lower() in _CALENDAR:
+                found.add(word)
+    return found
+
+
+def _words(text: str) -> set[str]:
+    return {w.split("'")[0].lower() for w in _WORD.findall(text)}
+
+
+def _public_words(persona: Persona) -> set[str]:
+    """Words of what the buyer is openly known by (its profile): names there are not secrets."""
+    c = persona.company
+    return _words(" ".join([persona.name, persona.role, c.name, c.industry, c.size, c.profile,
+                            persona.personality, persona.style, *persona.priorities, *persona.pains]))
+
+
+def _key(line: str) -> str:
+    return normalise(line).rstrip(" .!?")
+
+
+def _duplicates(src: Path | None, field: str, lines: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    problems = []
+    for i, line in enumerate(lines):
+        key = _key(line)
+        if key in seen:
+            problems.append(f"{src}: {field}: line {i} repeats line {seen[key]} ({line!r}); "
+                            "each phrasing in a list must be different")
+        else:
+            seen[key] = i
+    return problems
+
+
+def _fact_lists(fact: HiddenFact) -> list[tuple[str, list[str]]]:
+    return [("say/say_also", [fact.say, *fact.say_also]), ("hint/hint_also", [fact.hint, *fact.hint_also]),
+            ("partial", list(fact.partial))]
+
+
+def _leak(line: str, persona: Persona, public: set[str]) -> str | None:
+    """What of a hidden fact this held-back line gives away, or None."""
+    line_numbers, line_words = numbers_of(line), content_words(line)
+    line_names = set(_WORD.findall(line))
+    for fact in persona.hidden_facts:
+        for told in (fact.say, *fact.say_also):
+            shared = sorted(numbers_of(told) & line_numbers)
+            if shared:
+                return f"gives away {shared[0]}, a number from hidden fact {fact.id!r}"
+            names = sorted(n for n in names_of(told) if n.lower() not in public and n in line_names)
+            if names:
+                return f"gives away {names[0]!r}, a name or date from hidden fact {fact.id!r}"
+            distinctive = content_words(told)
+            common = distinctive & line_words
+            if len(distinctive) >= 3 and len(common) / len(distinctive) >= LOCKED_OVERLAP:
+                return (f"shares {len(common)} of the {len(distinctive)} content words of hidden fact {fact.id!r} "
+                        f"({', '.join(sorted(common)[:5])}): that tells the fact")
+    return None
+
+
+def _held_back_lines(persona: Persona) -> list[tuple[str, str]]:
+    """(field, line) for every line said while facts are locked."""
+    out: list[tuple[str, str]] = []
+    for i, fact in enumerate(persona.hidden_facts):
+        out.append((f"hidden_facts.{i}.hint", fact.hint))
+        out += [(f"hidden_facts.{i}.hint_also.{j}", line) for j, line in enumerate(fact.hint_also)]
+        out += [(f"hidden_facts.{i}.partial.{j}", line) for j, line in enumerate(fact.partial)]
+    lines = persona.lines
+    for topic, options in lines.deflect.items():
+        out += [(f"lines.deflect.{topic}.{j}", line) for j, line in enumerate(options)]
+    for name in ("reflect", "deny_claim", "too_early"):
+        out += [(f"lines.{name}.{j}", line) for j, line in enumerate(getattr(lines, name))]
+    return out
+
+
+def _placeholder_problems(src: Path | None, persona: Persona) -> list[str]:
+    """'{when}' only in agree_next_step, '{price}' only in anchor/counter/accept lines: anywhere else the
+    braces would be read aloud. (That those lines do contain them, the models check on loading.)"""
+    problems: list[str] = []
+    spoken: list[tuple[str, str, set[str]]] = []
+    for name in BuyerLines.model_fields:
+        value = getattr(persona.lines, name)
+        allowed = {"{when}"} if name == "agree_next_step" else set()
+        if isinstance(value, dict):
+            spoken += [(f"lines.{name}.{t}.{j}", line, allowed) for t, opts in value.items()
+                       for j, line in enumerate(opts)]
+        else:
+            spoken += [(f"lines.{name}.{j}", line, allowed) for j, line in enumerate(value)]
+    for i, fact in enumerate(persona.hidden_facts):
+        for name in ("say", "say_also", "hint", "hint_also", "partial"):
+            value = getattr(fact, name)
+            for j, line in enumerate([value] if isinstance(value, str) else value):
+                spoken.append((f"hidden_facts.{i}.{name}" + ("" if isinstance(value, str) else f".{j}"), line, set()))
+    for i, objection in enumerate(persona.objections):
+        for name in ("say", "say_also", "concern", "concern_also", "resolved_say", "resolved_also", "push_back",
+                     "push_back_also"):
+            value = getattr(objection, name)
+            for j, line in enumerate([value] if isinstance(value, str) else value):
+                spoken.append((f"objections.{i}.{name}" + ("" if isinstance(value, str) else f".{j}"), line, set()))
+    if persona.negotiation:
+        for name in ("anchor_say", "anchor_also", "counter_say", "counter_also", "accept_say", "accept_also",
+                     "hold_say", "hold_also", "walk_away_say"):
+            value = getattr(persona.negotiation, name)
+            allowed = {"{price}"} if name in _PRICE_FIELDS else set()
+            for j, line in enumerate([value] if isinstance(value, str) else value):
+                spoken.append((f"negotiation.{name}" + ("" if isinstance(value, str) else f".{j}"), line, allowed))
+    for field, line, allowed in spoken:
+        for placeholder in _PLACEHOLDER.findall(line):
+            if placeholder not in allowed:
+                where = ("only agree_next_step fills in {when} and only anchor, counter and accept lines "
+                         "fill in {price}")
+                problems.append(f"{src}: {field}: {placeholder!r} would be read aloud here ({where})")
+    return problems
+
+
+def _responsive_problems(src: Path | None, persona: Persona) -> list[str]:
+    """The responsive content: every phrasing of a fact tells the same fact, held-back lines give
+    nothing away, deflections name known topics, no list repeats a line, some responsive content exists."""
+    problems: list[str] = []
+    public = _public_words(persona)
+    for i, fact in enumerate(persona.hidden_facts):
+        keep_numbers, keep_names = numbers_of(fact.say), names_of(fact.say)
+        for j, line in enumerate(fact.say_also):
+            field = f"hidden_facts.{i}.say_also.{j}"
+            missing = sorted(keep_numbers - numbers_of(line))
+            if missing:
+                problems.append(f"{src}: {field}: drops {', '.join(missing)} from say; every phrasing of a fact "
+                                "keeps every number of say")
+            added = sorted(numbers_of(line) - keep_numbers)
+            if added:
+                problems.append(f"{src}: {field}: adds {', '.join(added)}, a number say does not have; every "
+                                "phrasing tells the same fact")
+            lost = sorted(n for n in keep_names if n.lower() not in _words(line))
+            if lost:
+                problems.append(f"{src}: {field}: drops {', '.join(lost)} from say; every phrasing of a fact "
+                                "keeps every name and date of say")
+        for label, options in _fact_lists(fact):
+            problems += _duplicates(src, f"hidden_facts.{i}.{label}", options)
+    for field, line in _held_back_lines(persona):
+        leak = _leak(line, persona, public)
+        if leak:
+            problems.append(f"{src}: {field}: said while facts are locked, but it {leak}")
+        if not field.endswith(".hint") and len(line.split()) >= SUBSTANTIVE_WORDS:
+            problems.append(f"{src}: {field}: {len(line.split())} words; a held-back line stays under "
+                            f"{SUBSTANTIVE_WORDS} so a rep can tell it from a real answer")
+    for i, objection in enumerate(persona.objections):
+        for label, options in (("say/say_also", [objection.say, *objection.say_also]),
+                               ("concern/concern_also", [objection.concern, *objection.concern_also]),
+                               ("resolved_say/resolved_also", [objection.resolved_say, *objection.resolved_also]),
+                               ("push_back/push_back_also", [objection.push_back, *objection.push_back_also])):
+            problems += _duplicates(src, f"objections.{i}.{label}", options)
+    if persona.negotiation:
+        n = persona.negotiation
+        for label, options in (("anchor_say/anchor_also", [n.anchor_say, *n.anchor_also]),
+                               ("counter_say/counter_also", [n.counter_say, *n.counter_also]),
+                               ("accept_say/accept_also", [n.accept_say, *n.accept_also]),
+                               ("hold_say/hold_also", [n.hold_say, *n.hold_also])):
+            problems += _duplicates(src, f"negotiation.{label}", options)
+    lines = persona.lines
+    for name in BuyerLines.model_fields:
+        value = getattr(lines, name)
+        if isinstance(value, dict):
+            for topic, options in value.items():
+                problems += _duplicates(src, f"lines.{name}.{topic}", options)
+        else:
+            problems += _duplicates(src, f"lines.{name}", value)
+    for topic in lines.deflect:
+        if topic not in TOPICS:
+            problems.append(f"{src}: lines.deflect.{topic}: unknown topic {topic!r}; valid topics: "
+                            f"{', '.join(sorted(TOPICS))}")
+    if not any(lines.deflect.values()) and not any(f.partial for f in persona.hidden_facts):
+        problems.append(f"{src}: lines.deflect: no deflections and no partial answers: every question asked "
+                        "before trust is earned gets a stock line; add lines.deflect per topic or a "
+                        "partial per hidden fact (docs/authoring.md)")
+    problems += _placeholder_problems(src, persona)
+    return problems
+
+
 def cross_reference_problems(library: ContentLibrary, competencies: Iterable[str] | None = None) -> list[str]:
     """Every broken reference or unwinnable drill, as 'file: field: reason' lines (empty when all is well)."""
     comps = set(competencies if competencies is not None else known_competencies())
     problems: list[str] = []
     for pid, persona in library.personas.items():
         problems += _persona_problems(library.sources.get(f"persona:{pid}"), persona)
+        problems += _responsive_problems(library.sources.get(f"persona:{pid}"), persona)
     for sid, scenario in library.scenarios.items():
         src = library.sources.get(f"scenario:{sid}")
         problems += _scenario_refs(src, scenario, library, comps)
