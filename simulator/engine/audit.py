@@ -63,9 +63,12 @@ def audit_transcript(transcript: list[TurnRecord], persona: Persona, report: Lea
         for fact in persona.hidden_facts:
             if fact.id in revealed:
                 continue
-            distinctive = content_words(fact.say) - content_words(move["gist"]) - content_words(fact.hint)
-            numbers = set(_NUM.findall(fact.say)) - set(_NUM.findall(move["gist"]))
-            overlap = len(distinctive & content_words(text)) / len(distinctive) if distinctive else 0.0
-            if overlap >= 0.5 or any(n in text for n in numbers if len(n) >= 2):
-                report.leaks["reveals_locked_fact"].append(f"{where} (fact {fact.id})")
+            hints = content_words(" ".join([fact.hint, *fact.hint_also]))
+            for phrasing in (fact.say, *fact.say_also):
+                distinctive = content_words(phrasing) - content_words(move["gist"]) - hints
+                numbers = set(_NUM.findall(phrasing)) - set(_NUM.findall(move["gist"]))
+                overlap = len(distinctive & content_words(text)) / len(distinctive) if distinctive else 0.0
+                if overlap >= 0.5 or any(n in text for n in numbers if len(n) >= 2):
+                    report.leaks["reveals_locked_fact"].append(f"{where} (fact {fact.id})")
+                    break
     return report

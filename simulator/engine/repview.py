@@ -27,8 +27,9 @@ SUBSTANTIVE_WORDS = 15
 
 _MONEY = re.compile(r"(?:\$|€|£)\s?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(k\b)?", re.IGNORECASE)
 _HOLDS_BACK = re.compile(
-    r"\b(?:not going to (?:get|go|walk|list|name|share|lay|put|give|compare|pick|guess)|rather not|(?:isn't|not) something"
-    r"|won't go|not yet\b|(?:a )?later conversation|keep (?:that|it|them) to myself|too early|not ready"
+    r"\b(?:not going to (?:get|go|walk|list|name|share|lay|put|give|compare|pick|guess)|rather not"
+    r"|(?:isn't|not) something|won't go|not yet\b|(?:a )?later conversation"
+    r"|keep (?:that|it|them) to myself|too early|not ready"
     r"|leave (?:it|them) there|my business|that's as far|all i'll say|not giving you|not committing)",
     re.IGNORECASE,
 )

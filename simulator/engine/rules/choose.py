@@ -59,19 +59,25 @@ def fit_scores(rep_text: str, candidates: Sequence[str]) -> list[float]:
     return scores
 
 
-def choose_line(candidates: Sequence[str], rep_text: str, seed: int, said: Sequence[str]) -> str:
-    """The best-fitting candidate not yet said; when all were said, the one said longest ago."""
-    unique = list(dict.fromkeys(c for c in candidates if c.strip()))
-    if not unique:
+def choose_line(candidates: Sequence[str], rep_text: str, seed: int, said: Sequence[str],
+                keys: Sequence[str] | None = None) -> int:
+    """Index of the best-fitting candidate not yet said; when all were said, the one said longest ago.
+
+    ``keys`` (default: each candidate's :func:`line_key`) is what "said" is checked against: a line
+    with a filled-in value ('I can do {price}') counts as said whatever the value was.
+    """
+    keys = list(keys) if keys is not None else [line_key(c) for c in candidates]
+    options = [i for i, c in enumerate(candidates) if c.strip() and keys[i] not in keys[:i]]
+    if not options:
         raise ValueError("no candidate lines to choose from")
-    fresh = [c for c in unique if line_key(c) not in said]
+    fresh = [i for i in options if keys[i] not in said]
     if not fresh:
-        last_said = {key: i for i, key in enumerate(said)}
-        return min(unique, key=lambda c: last_said.get(line_key(c), -1))
+        last_said = {key: n for n, key in enumerate(said)}
+        return min(options, key=lambda i: last_said.get(keys[i], -1))
     if len(fresh) == 1:
         return fresh[0]
-    scores = fit_scores(rep_text, fresh)
-    return max(zip(fresh, scores, strict=True), key=lambda pair: pair[1] + _spread(seed, pair[0]))[0]
+    scores = fit_scores(rep_text, [candidates[i] for i in fresh])
+    return max(zip(fresh, scores, strict=True), key=lambda pair: pair[1] + _spread(seed, keys[pair[0]]))[0]
 
 
 def rank_by_fit(rep_text: str, items: Sequence[str]) -> list[int]:

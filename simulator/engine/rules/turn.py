@@ -98,8 +98,10 @@ class Turn:
                 option = option.replace("{" + name + "}", value)
             filled.append(option)
         said = self.s.setdefault("lines_said", [])
-        text = choose_line(filled, self.rep_text, self.s.get("variety_seed", 0), said)
-        said.append(line_key(text))
+        keys = [line_key(option) for option in candidates]
+        chosen = choose_line(filled, self.rep_text, self.s.get("variety_seed", 0), said, keys)
+        text = filled[chosen]
+        said.append(keys[chosen])
         self.s["lines_used"][key] = self.s["lines_used"].get(key, 0) + 1
         self.required.extend(v for v in values.values() if v in text)
         return text
