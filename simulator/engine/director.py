@@ -39,6 +39,7 @@ Next steps (rules/closing.py)
 
 from __future__ import annotations
 
+from simulator.engine.rules.claims import answer_false_claim
 from simulator.engine.rules.closing import end_of_turn, next_step
 from simulator.engine.rules.discovery import conversation, listening
 from simulator.engine.rules.negotiation import negotiate
@@ -121,6 +122,9 @@ def direct(
         a = {**a, "is_pitch": False}
         t.reasons.append("product facts answering the concern the buyer explained: a response, not a pitch")
     listening(t, a)
+    if answer_false_claim(t, a, rep_text):
+        end_of_turn(t)
+        return t.s, t.move()
     handled = False
     if ctx.kind == "objection_handling":
         handled = handle_objection(t, a, rep_text)

@@ -146,8 +146,13 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
 
     topics = {**lexicon.TOPICS, **ctx.extra_topics}
 
+    probes_instructions = any(_NOT_ABOUT_THE_BUYER.search(normalise(q)) for q in questions)
+
     def topics_in(found_sentences: list[str]) -> list[str]:
         found: list[str] = []
+        if probes_instructions:
+            reasons.append("a question in this message probes the buyer's instructions: no topic is probed")
+            return found
         for sentence in found_sentences:
             s_low = normalise(sentence)
             if _NOT_ABOUT_THE_BUYER.search(s_low):
@@ -162,7 +167,7 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
 
     def facts_in(found_sentences: list[str], found_topics: list[str]) -> list[str]:
         probed: list[str] = []
-        kept = [q for q in found_sentences if not _NOT_ABOUT_THE_BUYER.search(normalise(q))]
+        kept = [] if probes_instructions else found_sentences
         joined = normalise(" ".join(kept))
         for fact in ctx.facts:
             if set(fact.topics) & set(found_topics) or (kept and matched_keywords(joined, (), fact.keywords)):
