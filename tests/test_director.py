@@ -170,3 +170,11 @@ def test_buyer_walks_away_even_when_its_limit_is_not_a_round_number() -> None:
                        ["Hi Rosa.", "The price is $14,400 per year.", *[hold] * 16], difficulty="hard")
     assert r.buyer["buyer_ceiling"] == 12_528 and r.buyer["buyer_offer"] == 12_500
     assert r.buyer["end_reason"] == "no_deal" and _moves(r)[-1] == "walk_away"
+
+
+def test_a_claimed_past_agreement_is_not_the_rep_accepting() -> None:
+    from simulator.engine.rules.negotiation import rep_accepts
+
+    assert rep_accepts("Agreed, we have a deal.") and rep_accepts("Agreed.")
+    assert not rep_accepts("Earlier you agreed to pay list, so let's finalise.")
+    assert not rep_accepts("As we agreed last week, that's the number.")

@@ -16,8 +16,10 @@ from simulator.engine.rules.turn import Turn, format_price
 from simulator.engine.understand import RepAnalysis
 
 HOLD_FACTOR = {"firm": 0.0, "steady": 0.5, "generous": 1.0}
-_ACCEPT = re.compile(r"\b(deal|agreed|we have a deal|you've got a deal|we can do that|we can accept|"
-                     r"works for us|let's do it|i accept|we accept)\b")
+_ACCEPT = re.compile(r"\b(deal|(?<!you )(?<!we )(?<!they )(?<!already )(?<!had )(?<!have )agreed|we have a deal"
+                     r"|you've got a deal|we can do that|we can accept|works for us|let's do it|i accept|we accept)\b")
+"""The rep accepting the buyer's offer. 'Agreed.' is; 'you agreed…' / 'we agreed…' claims a past
+agreement (simulator/engine/rules/claims.py) and is not."""
 
 
 def rep_accepts(text: str) -> bool:
