@@ -114,3 +114,10 @@ def test_a_budget_question_never_reveals_another_fact_through_a_shared_word() ->
     last = _buyer(r)[-1]
     assert r.buyer["facts_revealed"] == [], last
     assert last["move"]["kind"] == "hold_back"
+
+
+def test_the_buyer_does_not_echo_the_reps_words_back() -> None:
+    options = ["I'd rather not speak for Mr. Osei.", "That's not really for me to answer."]
+    rep = "You'd rather not speak for Mr. Osei, I see."
+    for seed in range(10):
+        assert choose_line(options, rep, seed=seed, said=[]) == 1

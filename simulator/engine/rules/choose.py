@@ -36,6 +36,18 @@ def _spread(seed: int, text: str) -> float:
     return int(digest, 16) / 0xFFFFFFFF * SEED_SPREAD
 
 
+ECHO_SHARE = 0.6
+"""A candidate whose content words are mostly the rep's own words would echo the rep back."""
+ECHO_PENALTY = 1.0
+
+
+def echoes(rep_text: str, candidate: str) -> bool:
+    """Would saying ``candidate`` repeat the rep's own words back ('You'd rather not speak for him.'
+    → 'I'd rather not speak for him.')? Similar meaning is wanted; the rep's words are not."""
+    words = content_words(candidate)
+    return len(words) >= 2 and len(words & content_words(rep_text)) / len(words) >= ECHO_SHARE
+
+
 def fit_scores(rep_text: str, candidates: Sequence[str]) -> list[float]:
     """How well each candidate line fits the rep's message, higher is better (0 when no message)."""
     if not rep_text.strip() or not candidates:
@@ -77,6 +89,7 @@ def choose_line(candidates: Sequence[str], rep_text: str, seed: int, said: Seque
     if len(fresh) == 1:
         return fresh[0]
     scores = fit_scores(rep_text, [candidates[i] for i in fresh])
+    scores = [sc - ECHO_PENALTY * echoes(rep_text, candidates[i]) for sc, i in zip(scores, fresh, strict=True)]
     return max(zip(fresh, scores, strict=True), key=lambda pair: pair[1] + _spread(seed, keys[pair[0]]))[0]
 
 
