@@ -178,3 +178,20 @@ def test_a_claimed_past_agreement_is_not_the_rep_accepting() -> None:
     assert rep_accepts("Agreed, we have a deal.") and rep_accepts("Agreed.")
     assert not rep_accepts("Earlier you agreed to pay list, so let's finalise.")
     assert not rep_accepts("As we agreed last week, that's the number.")
+
+
+def test_a_goodbye_line_requires_nothing_the_dropped_parts_needed() -> None:
+    lines = ["Hi Raj, thanks for taking the call. How's your week going?",
+             "How are you handling order exceptions today?",
+             "Let's talk Tuesday at 10am then. Thanks Raj, bye for now."]
+    r = play_rep_lines("saas-discovery-ops", lines)
+    last = r.transcript[-1]
+    assert last["move"]["kind"] == "thanks"
+    assert all(value in last["text"] for value in last["move"]["required"]), last["move"]
+
+
+def test_the_leak_audit_matches_whole_numbers_only() -> None:
+    from simulator.engine.audit import _has_number
+
+    assert _has_number("15", "about 15 hours a week") and _has_number("$25,000", "over $25,000.")
+    assert not _has_number("15", "I can move to $153,000.") and not _has_number("30", "$10,300")

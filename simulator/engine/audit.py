@@ -41,6 +41,11 @@ def _has(phrases: tuple[str, ...], low: str, gist_low: str) -> str | None:
     return None
 
 
+def _has_number(number: str, text: str) -> bool:
+    """The number as a whole number in the text ('15' is not in '$153,000')."""
+    return re.search(rf"(?<![\d,.]){re.escape(number)}(?![\d]|[,.]\d)", text) is not None
+
+
 def audit_transcript(transcript: list[TurnRecord], persona: Persona, report: LeakReport | None = None) -> LeakReport:
     """Add every buyer line of a transcript to the report."""
     report = report or LeakReport()
@@ -68,7 +73,7 @@ def audit_transcript(transcript: list[TurnRecord], persona: Persona, report: Lea
                 distinctive = content_words(phrasing) - content_words(move["gist"]) - hints
                 numbers = set(_NUM.findall(phrasing)) - set(_NUM.findall(move["gist"]))
                 overlap = len(distinctive & content_words(text)) / len(distinctive) if distinctive else 0.0
-                if overlap >= 0.5 or any(n in text for n in numbers if len(n) >= 2):
+                if overlap >= 0.5 or any(_has_number(n, text) for n in numbers if len(n) >= 2):
                     report.leaks["reveals_locked_fact"].append(f"{where} (fact {fact.id})")
                     break
     return report

@@ -130,6 +130,7 @@ class Turn:
         """Drop what was going to be said (a later rule replaces it)."""
         self.parts.clear()
         self.reasons.clear()
+        self.required.clear()
 
     def move(self) -> BuyerMove:
         gist = " ".join(p.strip() for p in self.parts if p.strip())
