@@ -885,3 +885,20 @@ OPINION_ASK = (
 )
 """The rep asks the buyer's opinion of the offer or for a commitment to it ('Does that sound like
 something you'd want?'): a buyer not yet convinced says it is too early, never a bare yes or no."""
+RECAP_ASK = (
+    "did you say",
+    "you said",
+    "again",
+    "remind me",
+    "you mentioned",
+    "what was that",
+    "come again",
+    "say that again",
+    "repeat that",
+    "one more time",
+    "didn't catch",
+    "did not catch",
+    "missed that",
+)
+"""The rep asks the buyer to repeat something ('Sorry, how many hours did you say?'): the buyer
+recaps what it told, it does not tell something new."""

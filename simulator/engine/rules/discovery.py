@@ -13,8 +13,8 @@ import re
 from simulator.content.models import HiddenFact
 from simulator.content.stock import stock_lines
 from simulator.engine.rules.choose import fit_scores, rank_by_fit
-from simulator.engine.rules.turn import TRUST_STEP, Turn
-from simulator.engine.understand import RepAnalysis, normalise
+from simulator.engine.rules.turn import TRUST_STEP, Turn, format_price
+from simulator.engine.understand import RepAnalysis, content_words, normalise
 from simulator.understanding import phrases
 from simulator.understanding.rules import find_phrase
 
@@ -88,10 +88,43 @@ def _by_fit(t: Turn, facts: list[HiddenFact]) -> list[HiddenFact]:
 
 def _recap(t: Turn, fact: HiddenFact) -> str:
     """'Like I said, …': the sentence of an already-told fact that best fits the question."""
-    sentences = [p.strip() for p in re.split(r"(?<=[.!?])\s+", fact.say) if p.strip()]
-    best = sentences[rank_by_fit(t.rep_text, sentences)[0]] if len(sentences) > 1 else fact.say
+    return _recap_text(t, fact.say, f"fact:{fact.id}")
+
+
+def _recap_text(t: Turn, text: str, what: str) -> str:
+    """'Like I said, …' with the sentence of ``text`` that best fits the rep's question."""
+    sentences = [p.strip() for p in re.split(r"(?<=[.!?])\s+", text) if p.strip()]
+    best = sentences[rank_by_fit(t.rep_text, sentences)[0]] if len(sentences) > 1 else text
     said = best[0].lower() + best[1:] if best[:2] != "I " and not best[:2].isupper() else best
-    return t.pick_line(f"recap:{fact.id}", stock_lines().recap, said=said)
+    return t.pick_line(f"recap:{what}", stock_lines().recap, said=said)
+
+
+def _asked_to_repeat(t: Turn) -> tuple[str, str] | None:
+    """What the rep asks the buyer to repeat ('Sorry, how many hours did you say?'), as (what, text):
+    a told fact, an objection's concern or the buyer's own offer — the one sharing most words with
+    the question, else the last told."""
+    if not find_phrase(normalise(t.rep_text), phrases.RECAP_ASK):
+        return None
+    persona, s = t.ctx.persona, t.s
+    told: list[tuple[str, str, str]] = []
+    for fid in s["facts_revealed"]:
+        if (fact := persona.fact(fid)) is not None:
+            told.append((f"fact '{fid}'", fact.say, " ".join([fact.say, *fact.say_also])))
+    for oid, progress in s["objection_progress"].items():
+        if (objection := persona.objection(oid)) is not None:
+            told.append((f"objection '{oid}'", objection.say, objection.say))
+            if progress["explored"]:
+                concern = " ".join([objection.concern, *objection.concern_also])
+                told.append((f"the concern behind '{oid}'", objection.concern, concern))
+    if s["buyer_offer"] is not None:
+        offer = format_price(s["buyer_offer"], t.ctx.scenario.product.currency)
+        told.append(("the buyer's offer", f"I'm at {offer}.", f"number price offer said {offer}"))
+    if not told:
+        return None
+    asked = content_words(t.rep_text)
+    overlaps = [len(asked & content_words(words)) for _, _, words in told]
+    best = max(range(len(told)), key=lambda i: (overlaps[i], i))
+    return told[best][0], told[best][1]
 
 
 def _hold_back(t: Turn, fact: HiddenFact, topics: list[str], why: str) -> None:
@@ -112,6 +145,14 @@ def _opinion(t: Turn) -> None:
         t.say("answer", t.line("too_early"), "asked for an opinion or a commitment before the buyer is convinced")
 
 
+def _no_topic(t: Turn, key: str) -> str:
+    """An open question on no business topic: the persona's stock answers or its small talk,
+    whichever fits the question ('How's the café been this week?' is small talk, not a vague
+    answer). Closed questions never get small talk: 'Good, thanks.' does not answer one."""
+    lines = t.ctx.persona.lines
+    return t.pick_line(key, [*getattr(lines, key), *lines.small_talk])
+
+
 def conversation(t: Turn, a: RepAnalysis) -> None:
     """Discovery behaviour, shared by every drill: facts for good questions, little for the rest.
 
@@ -124,6 +165,10 @@ def conversation(t: Turn, a: RepAnalysis) -> None:
         return
     if a["greeting"] and not a["facts_probed_open"] and not a["facts_probed_closed"]:
         t.say("small_talk", t.line("small_talk"), "small talk")
+        return
+    if a["questions"] and (repeat := _asked_to_repeat(t)) is not None:
+        what, said = repeat
+        t.say("answer", _recap_text(t, said, what), f"asked to repeat {what}: a recap, nothing new")
         return
     if a["open_questions"]:
         t.trust(TRUST_STEP, "an open question")
@@ -158,7 +203,7 @@ def conversation(t: Turn, a: RepAnalysis) -> None:
             t.say("hold_back", t.deflection(a["open_topics"][0]),
                   f"open question on {a['open_topics'][0]}, where this buyer has nothing to tell")
             return
-        t.say("answer", t.line("vague_answer"), "open question on no topic the buyer will open up on yet")
+        t.say("answer", _no_topic(t, "vague_answer"), "open question on no topic the buyer will open up on yet")
         return
     if a["closed_questions"]:
         probed_closed = _by_fit(t, [f for f in persona.hidden_facts if f.id in a["facts_probed_closed"]])
@@ -182,6 +227,10 @@ def conversation(t: Turn, a: RepAnalysis) -> None:
             return
         if find_phrase(normalise(t.rep_text), phrases.OPINION_ASK):
             _opinion(t)
+            return
+        if a["closed_topics"]:
+            t.say("hold_back", t.deflection(a["closed_topics"][0]),
+                  f"closed question on {a['closed_topics'][0]}, where this buyer has nothing to tell")
             return
         t.say("answer", t.line("closed_answer"), "a closed question gets a short answer")
         return

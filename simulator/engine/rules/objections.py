@@ -9,11 +9,42 @@ difficulty sets how many). An answer before exploring gets a push-back and costs
 from __future__ import annotations
 
 from simulator.content.models import Objection
+from simulator.engine import lexicon
+from simulator.engine.rules.choose import fit_scores
 from simulator.engine.rules.turn import TRUST_STEP, Turn
 from simulator.engine.state import ObjectionProgress
-from simulator.engine.understand import RepAnalysis, content_words
+from simulator.engine.understand import RepAnalysis, content_words, normalise
+from simulator.understanding.rules import find_phrase
 
 ACK_TRUST = 0.03
+RELATED_TOPICS: dict[str, frozenset[str]] = {
+    "price": frozenset({"budget", "impact", "metrics"}),
+    "timing": frozenset({"timeline", "team"}),
+    "authority": frozenset({"decision_process"}),
+    "need": frozenset({"pain", "current_solution", "goals", "impact"}),
+    "trust": frozenset({"risk", "competition"}),
+    "competitor": frozenset({"competition", "current_solution", "budget"}),
+    "status_quo": frozenset({"current_solution", "pain", "risk", "team"}),
+}
+"""Question topics that bear on an objection of each type."""
+RELATED_FIT = 0.35
+"""A question this close in meaning (embedding cosine) to the objection or its concern explores it."""
+
+
+def explores(t: Turn, a: RepAnalysis, objection: Objection) -> bool:
+    """Does the rep's message explore this objection? An exploring phrase ('what's behind that?')
+    does; so does an open question on no particular topic ('Why?', 'How so?'), or on a topic that
+    bears on the objection, or close in meaning to it. An open question about something else
+    ('How close did you land to forecast?' against an adoption worry) is answered as a question
+    and leaves the objection open."""
+    if not a["explores"]:
+        return False
+    if find_phrase(normalise(t.rep_text), lexicon.EXPLORE_PHRASES) or not a["open_topics"]:
+        return True
+    if set(a["open_topics"]) & RELATED_TOPICS.get(objection.type, frozenset()):
+        return True
+    fit = fit_scores(t.rep_text, [" ".join([objection.say, objection.concern])])[0]
+    return fit >= RELATED_FIT
 
 
 def response_hits(keywords: list[str], rep_text: str) -> list[str]:
@@ -74,7 +105,7 @@ def handle_objection(t: Turn, a: RepAnalysis, rep_text: str) -> bool:
     if a["is_pitch"] and not touches:
         t.say("deflect_pitch", _said(t, objection, "push_back"), "a pitch does not answer the objection")
         return True
-    if not prog["explored"] and a["explores"]:
+    if not prog["explored"] and explores(t, a, objection):
         prog["explored"] = True
         t.objection_id = oid
         t.changes.append(f"objection '{oid}' explored")
