@@ -121,3 +121,23 @@ def test_the_buyer_does_not_echo_the_reps_words_back() -> None:
     rep = "You'd rather not speak for Mr. Osei, I see."
     for seed in range(10):
         assert choose_line(options, rep, seed=seed, said=[]) == 1
+
+
+def test_asked_to_repeat_the_buyer_recaps_what_it_told() -> None:
+    lines = ["Hi Raj, thanks for taking the call.", "How do order exceptions get handled right now?",
+             "Sorry, how many hours a week did you say that takes?"]
+    r = play_rep_lines("saas-discovery-ops", lines)
+    last = _buyer(r)[-1]
+    assert r.buyer["facts_revealed"] == ["manual-handoffs"], last
+    assert "15 hours" in last["text"] and last["move"]["kind"] == "answer", last["text"]
+
+
+def test_an_open_question_about_something_else_leaves_the_objection_open() -> None:
+    """A price objection is not explored by a question about who uses the product day to day."""
+    r = play_rep_lines("logistics-objection-price", ["Hi Dana, thanks for making the time.",
+                                                     "Where would you like to start?",
+                                                     "Who on your team would use it day to day?"])
+    buyer = _buyer(r)
+    assert buyer[2]["move"]["kind"] == "raise_objection", buyer[2]
+    assert buyer[3]["move"]["kind"] != "explain_concern", buyer[3]
+    assert not r.buyer["objection_progress"][r.buyer["objection_active"]]["explored"]
