@@ -3,9 +3,9 @@ said, never the same line twice in a session (unless every option has been said)
 seed so two reps saying the same thing in two sessions need not hear the same line.
 
 Fit is the cosine similarity of sentence embeddings (the understanding layer's MiniLM model); with
-``SPARRING_UNDERSTANDING=rules`` or without the model it is content-word overlap. The choice is a
-function of (candidates, rep text, session seed, lines already said): a replayed session chooses
-the same lines.
+``SPARRING_UNDERSTANDING=rules`` or without the model it is content-word overlap. Among the lines that
+fit about equally well, the session seed chooses. The choice is a function of (candidates, rep
+text, session seed, lines already said): a replayed session chooses the same lines.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from collections.abc import Sequence
 
 from simulator.understanding.text import content_words, normalise
 
-SEED_SPREAD = 0.06
-"""How much the session seed may move a candidate's score: enough to vary near-ties between
-sessions, too little to override a clearly better fit (cosines of fitting and unfitting lines
-differ by 0.1–0.4)."""
+FIT_BAND = 0.04
+"""Candidates fitting the rep's message within this much of the best one fit equally well (the
+phrasings of one fact differ by less; fitting and unfitting lines differ by 0.1–0.4): the session
+seed chooses among them, so two sessions word the same decision differently."""
 
 
 def line_key(text: str) -> str:
@@ -31,9 +31,8 @@ def session_seed(session_id: str) -> int:
     return int(hashlib.sha1(session_id.encode("utf-8")).hexdigest()[:8], 16)
 
 
-def _spread(seed: int, text: str) -> float:
-    digest = hashlib.sha1(f"{seed}:{text}".encode()).hexdigest()[:8]
-    return int(digest, 16) / 0xFFFFFFFF * SEED_SPREAD
+def _draw(seed: int, key: str) -> int:
+    return int(hashlib.sha1(f"{seed}:{key}".encode()).hexdigest()[:8], 16)
 
 
 ECHO_SHARE = 0.6
@@ -71,8 +70,13 @@ def fit_scores(rep_text: str, candidates: Sequence[str]) -> list[float]:
     return scores
 
 
+PHRASINGS = float("inf")
+"""Pass as ``band`` when the candidates are phrasings of one decided line (a fact, an objection, a
+counter-offer): they answer the rep equally well, so only the session seed chooses."""
+
+
 def choose_line(candidates: Sequence[str], rep_text: str, seed: int, said: Sequence[str],
-                keys: Sequence[str] | None = None) -> int:
+                keys: Sequence[str] | None = None, band: float = FIT_BAND) -> int:
     """Index of the best-fitting candidate not yet said; when all were said, the one said longest ago.
 
     ``keys`` (default: each candidate's :func:`line_key`) is what "said" is checked against: a line
@@ -88,9 +92,13 @@ def choose_line(candidates: Sequence[str], rep_text: str, seed: int, said: Seque
         return min(options, key=lambda i: last_said.get(keys[i], -1))
     if len(fresh) == 1:
         return fresh[0]
+    if band == PHRASINGS:
+        return min(fresh, key=lambda i: _draw(seed, keys[i]))
     scores = fit_scores(rep_text, [candidates[i] for i in fresh])
     scores = [sc - ECHO_PENALTY * echoes(rep_text, candidates[i]) for sc, i in zip(scores, fresh, strict=True)]
-    return max(zip(fresh, scores, strict=True), key=lambda pair: pair[1] + _spread(seed, keys[pair[0]]))[0]
+    best = max(scores)
+    equal = [i for i, sc in zip(fresh, scores, strict=True) if sc >= best - band]
+    return min(equal, key=lambda i: _draw(seed, keys[i]))
 
 
 def rank_by_fit(rep_text: str, items: Sequence[str]) -> list[int]:

@@ -61,7 +61,7 @@ def _reveal(t: Turn, fact: HiddenFact, reason: str) -> None:
     t.s["facts_revealed"].append(fact.id)
     t.fact_id = fact.id
     t.changes.append(f"fact '{fact.id}' revealed")
-    t.say("reveal_fact", t.pick_line(f"fact:{fact.id}", [fact.say, *fact.say_also]), reason)
+    t.say("reveal_fact", t.pick_line(f"fact:{fact.id}", [fact.say, *fact.say_also], phrasings=True), reason)
     sc = t.ctx.scenario
     told = len(t.s["facts_revealed"])
     if sc.kind == "discovery" and sc.success.min_facts is not None and told >= sc.success.min_facts:

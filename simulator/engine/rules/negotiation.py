@@ -73,7 +73,7 @@ def negotiate(t: Turn, a: RepAnalysis, rep_text: str) -> bool:
         t.changes.append(f"buyer anchors at {format_price(opening, cur)}")
         if new_price <= opening:
             return deal(t, new_price, "the rep's first price is at or below the buyer's opening")
-        t.say("anchor", t.pick_line("anchor", [profile.anchor_say, *profile.anchor_also],
+        t.say("anchor", t.pick_line("anchor", [profile.anchor_say, *profile.anchor_also], phrasings=True,
                                      price=format_price(opening, cur)),
               f"first price on the table ({format_price(new_price, cur)}): the buyer anchors low")
         t.required.append(format_price(opening, cur))
@@ -90,7 +90,7 @@ def negotiate(t: Turn, a: RepAnalysis, rep_text: str) -> bool:
             return deal(t, new_price, "the rep's price is within one step of the buyer's offer")
         if traded:
             return buyer_moves(t, step, "a concession traded for something in return")
-        t.say("hold", t.pick_line("hold", [profile.hold_say, *profile.hold_also]),
+        t.say("hold", t.pick_line("hold", [profile.hold_say, *profile.hold_also], phrasings=True),
               "a concession given for nothing: the buyer holds and asks for more")
         return True
 
@@ -105,7 +105,7 @@ def negotiate(t: Turn, a: RepAnalysis, rep_text: str) -> bool:
             t.end("no_deal", "no deal")
             return True
         t.price = offer
-        t.say("counter_offer", t.pick_line("counter", [profile.counter_say, *profile.counter_also],
+        t.say("counter_offer", t.pick_line("counter", [profile.counter_say, *profile.counter_also], phrasings=True,
                                             price=format_price(offer, cur)),
               "the buyer is at its walk-away: this is its final offer")
         t.required.append(format_price(offer, cur))
@@ -117,7 +117,7 @@ def negotiate(t: Turn, a: RepAnalysis, rep_text: str) -> bool:
         t.price = offer
         if new_price > ceiling:
             t.patience(-1, "held a price above what the buyer can pay, with nothing new")
-        t.say("hold", t.pick_line("hold", [profile.hold_say, *profile.hold_also]),
+        t.say("hold", t.pick_line("hold", [profile.hold_say, *profile.hold_also], phrasings=True),
               "the rep held the price without adding value or a trade")
         return True
     return buyer_moves(t, step * factor, "the rep held the price and backed it with value")
@@ -135,7 +135,7 @@ def buyer_moves(t: Turn, step: float, why: str) -> bool:
     s["buyer_offer"] = new_offer
     t.price = new_offer
     t.changes.append(f"buyer offer {format_price(offer, cur)} → {format_price(new_offer, cur)} ({why})")
-    t.say("counter_offer", t.pick_line("counter", [profile.counter_say, *profile.counter_also],
+    t.say("counter_offer", t.pick_line("counter", [profile.counter_say, *profile.counter_also], phrasings=True,
                                         price=format_price(new_offer, cur)), why)
     t.required.append(format_price(new_offer, cur))
     return True
@@ -149,7 +149,7 @@ def deal(t: Turn, price: float, why: str) -> bool:
     s["buyer_offer"] = price
     t.price = price
     t.changes.append(f"deal at {format_price(price, cur)}")
-    t.say("accept", t.pick_line("accept", [profile.accept_say, *profile.accept_also],
+    t.say("accept", t.pick_line("accept", [profile.accept_say, *profile.accept_also], phrasings=True,
                                  price=format_price(price, cur)), why)
     t.required.append(format_price(price, cur))
     t.stage("close", "a deal was agreed")

@@ -83,7 +83,7 @@ def _said(t: Turn, objection: Objection, part: str) -> str:
     first = {"say": objection.say, "concern": objection.concern, "push_back": objection.push_back,
              "resolved": objection.resolved_say}[part]
     also: list[str] = getattr(objection, f"{part}_also")
-    return t.pick_line(f"objection:{objection.id}:{part}", [first, *also])
+    return t.pick_line(f"objection:{objection.id}:{part}", [first, *also], phrasings=True)
 
 
 def handle_objection(t: Turn, a: RepAnalysis, rep_text: str) -> bool:

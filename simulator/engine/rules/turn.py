@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from simulator.content.models import DifficultyVariant, Persona, Scenario
 from simulator.content.stock import stock_lines
-from simulator.engine.rules.choose import choose_line, line_key
+from simulator.engine.rules.choose import FIT_BAND, PHRASINGS, choose_line, line_key
 from simulator.engine.state import BuyerMove, BuyerState, MoveKind
 
 TRUST_STEP = 0.05
@@ -88,10 +88,11 @@ class Turn:
         self.changes.append(f"call ends ({why})")
 
     # --- what the buyer says ---
-    def pick_line(self, key: str, candidates: Sequence[str], **values: str) -> str:
+    def pick_line(self, key: str, candidates: Sequence[str], *, phrasings: bool = False, **values: str) -> str:
         """Choose among ``candidates`` the line that best fits the rep's message and was not said yet
         this session (:mod:`simulator.engine.rules.choose`); ``{name}`` placeholders get ``values``,
-        which the voiced line must then keep verbatim."""
+        which the voiced line must then keep verbatim. ``phrasings``: the candidates say the same
+        thing (a fact, an objection, a counter-offer), so the session seed alone chooses."""
         filled = []
         for option in candidates:
             for name, value in values.items():
@@ -99,7 +100,8 @@ class Turn:
             filled.append(option)
         said = self.s.setdefault("lines_said", [])
         keys = [line_key(option) for option in candidates]
-        chosen = choose_line(filled, self.rep_text, self.s.get("variety_seed", 0), said, keys)
+        band = PHRASINGS if phrasings else FIT_BAND
+        chosen = choose_line(filled, self.rep_text, self.s.get("variety_seed", 0), said, keys, band)
         text = filled[chosen]
         said.append(keys[chosen])
         self.s["lines_used"][key] = self.s["lines_used"].get(key, 0) + 1
