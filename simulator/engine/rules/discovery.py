@@ -96,7 +96,7 @@ def _recap_text(t: Turn, text: str, what: str) -> str:
     sentences = [p.strip() for p in re.split(r"(?<=[.!?])\s+", text) if p.strip()]
     best = sentences[rank_by_fit(t.rep_text, sentences)[0]] if len(sentences) > 1 else text
     said = best[0].lower() + best[1:] if best[:2] != "I " and not best[:2].isupper() else best
-    return t.pick_line(f"recap:{what}", stock_lines().recap, said=said)
+    return t.pick_line(f"recap:{what}", stock_lines().recap, {"said": said})
 
 
 def _asked_to_repeat(t: Turn) -> tuple[str, str] | None:

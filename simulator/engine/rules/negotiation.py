@@ -74,7 +74,7 @@ def negotiate(t: Turn, a: RepAnalysis, rep_text: str) -> bool:
         if new_price <= opening:
             return deal(t, new_price, "the rep's first price is at or below the buyer's opening")
         t.say("anchor", t.pick_line("anchor", [profile.anchor_say, *profile.anchor_also], phrasings=True,
-                                     price=format_price(opening, cur)),
+                                     values={"price": format_price(opening, cur)}),
               f"first price on the table ({format_price(new_price, cur)}): the buyer anchors low")
         t.required.append(format_price(opening, cur))
         return True
@@ -106,7 +106,7 @@ def negotiate(t: Turn, a: RepAnalysis, rep_text: str) -> bool:
             return True
         t.price = offer
         t.say("counter_offer", t.pick_line("counter", [profile.counter_say, *profile.counter_also], phrasings=True,
-                                            price=format_price(offer, cur)),
+                                            values={"price": format_price(offer, cur)}),
               "the buyer is at its walk-away: this is its final offer")
         t.required.append(format_price(offer, cur))
         return True
@@ -136,7 +136,7 @@ def buyer_moves(t: Turn, step: float, why: str) -> bool:
     t.price = new_offer
     t.changes.append(f"buyer offer {format_price(offer, cur)} → {format_price(new_offer, cur)} ({why})")
     t.say("counter_offer", t.pick_line("counter", [profile.counter_say, *profile.counter_also], phrasings=True,
-                                        price=format_price(new_offer, cur)), why)
+                                        values={"price": format_price(new_offer, cur)}), why)
     t.required.append(format_price(new_offer, cur))
     return True
 
@@ -150,7 +150,7 @@ def deal(t: Turn, price: float, why: str) -> bool:
     t.price = price
     t.changes.append(f"deal at {format_price(price, cur)}")
     t.say("accept", t.pick_line("accept", [profile.accept_say, *profile.accept_also], phrasings=True,
-                                 price=format_price(price, cur)), why)
+                                 values={"price": format_price(price, cur)}), why)
     t.required.append(format_price(price, cur))
     t.stage("close", "a deal was agreed")
     t.end("deal", "deal agreed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from simulator.content.models import DifficultyVariant, Persona, Scenario
@@ -88,11 +88,13 @@ class Turn:
         self.changes.append(f"call ends ({why})")
 
     # --- what the buyer says ---
-    def pick_line(self, key: str, candidates: Sequence[str], *, phrasings: bool = False, **values: str) -> str:
+    def pick_line(self, key: str, candidates: Sequence[str], values: Mapping[str, str] | None = None, *,
+                  phrasings: bool = False) -> str:
         """Choose among ``candidates`` the line that best fits the rep's message and was not said yet
         this session (:mod:`simulator.engine.rules.choose`); ``{name}`` placeholders get ``values``,
         which the voiced line must then keep verbatim. ``phrasings``: the candidates say the same
         thing (a fact, an objection, a counter-offer), so the session seed alone chooses."""
+        values = values or {}
         filled = []
         for option in candidates:
             for name, value in values.items():
@@ -113,7 +115,7 @@ class Turn:
         options: list[str] = list(getattr(self.ctx.persona.lines, key, None) or [])
         if not options:
             options = list(getattr(stock_lines(), key))
-        return self.pick_line(key, options, **values)
+        return self.pick_line(key, options, values)
 
     def deflection(self, topic: str) -> str:
         """An in-character way of not answering a question on ``topic`` yet, naming it."""
