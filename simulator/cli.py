@@ -275,10 +275,10 @@ def schemas(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    host: Annotated[str | None, typer.Option(help="Interface (default: $SPARRING_HOST, else 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: $SPARRING_PORT, else 7860).")] = None,
 ) -> None:
-    """Start the web app."""
+    """Start the web app (docs/security.md: serving a team behind a reverse proxy)."""
     from simulator.web.app import launch
 
     launch(host=host, port=port)

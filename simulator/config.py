@@ -16,6 +16,7 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LLMBackendName = Literal["embedded", "openai", "template"]
+VoiceModeName = Literal["auto", "gist", "adapt", "compose"]
 JudgeMode = Literal["auto", "on", "off"]
 
 
@@ -68,12 +69,47 @@ class Settings(BaseSettings):
     llm_retries: int = 2
     max_message_chars: int = 2000
 
+    # --- the buyer's voice (docs/voicing.md) ---
+    voice_mode: VoiceModeName = "auto"
+    """How the model voices the director's line: gist (no model call: the line as written) | adapt
+    (a short reaction and the rep's terms around the line) | compose (a free reply around the
+    decision, for capable models). auto: adapt with the embedded model, compose with openai."""
+    reply_deadline_s: float | None = Field(default=20.0, gt=0)
+    """Whole-reply deadline over every attempt; past it the checked gist is spoken at once."""
+    prefill: bool = True
+    """Evaluate the next turn's prompt prefix in the background while the rep types (embedded)."""
+
     # --- the grader's LLM judge (grading/judge.py) ---
     judge: JudgeMode = "auto"
     """May the LLM move two competencies by one level? auto = on with an OpenAI-compatible backend,
     off with the embedded model on CPU (it changed no grade when measured); on | off force it."""
     judge_timeout_s: float = Field(default=30.0, gt=0)
     """Deadline for the whole judgement (every attempt); past it the rule scores stand."""
+
+    # --- serving the web app and signing in (docs/security.md) ---
+    host: str = "127.0.0.1"
+    """Interface the web app listens on (127.0.0.1 behind a reverse proxy on the same machine)."""
+    port: int = Field(default=7860, ge=1, le=65535)
+    """Port the web app listens on."""
+    trusted_proxies: str = ""
+    """Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed."""
+    allowed_origins: str = ""
+    """Comma-separated extra origins (https://sparring.example.com) allowed to send state-changing
+    requests, when a proxy does not pass the public Host header through."""
+    otp_ttl_s: float = Field(default=24 * 3600.0, gt=0)
+    """How long a one-time password (first admin, reset, new account) can be used."""
+    session_idle_s: float = Field(default=2 * 3600.0, gt=0)
+    """A sign-in session ends after this long without a request."""
+    session_absolute_s: float = Field(default=12 * 3600.0, gt=0)
+    """A sign-in session ends this long after the sign-in, however active."""
+    signin_user_max_wait_s: float = Field(default=30.0, ge=1)
+    """Longest backoff a username gets after repeated wrong passwords (never a lockout)."""
+    signin_ip_max_wait_s: float = Field(default=300.0, ge=1)
+    """Longest backoff an IP address gets after repeated wrong passwords."""
+    signin_workers: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
+    """Password hashes computed at once (argon2 is CPU- and memory-bound); the rest queue."""
+    export_ttl_s: float = Field(default=600.0, gt=0)
+    """A CSV export can be downloaded (once, by its creator) for this long, then it is deleted."""
 
     @cached_property
     def resolved_database_url(self) -> str:

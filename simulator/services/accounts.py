@@ -2,7 +2,9 @@
 
 The first start on an empty store creates ``admin`` with a one-time password
 (:meth:`AccountService.ensure_first_admin`); every one-time password must be changed at the
-first sign-in (``user_security.must_change_password``).
+first sign-in (``user_security.must_change_password``) and stops working after
+``SignInPolicy.otp_ttl_s`` (table ``one_time_passwords``). Every change of password, role or
+enabled state ends the account's signed-in sessions (:class:`WebSessions`).
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import delete as sql_delete
 
 from simulator.errors import PermissionDeniedError, SparringError
 from simulator.services.access import ROLES, Role, User, require_admin, user_from_row
-from simulator.services.login_guard import LoginGuard
+from simulator.services.login_guard import LoginGuard, Throttle
 from simulator.services.passwords import Passwords, check_new_password, one_time_password
+from simulator.services.web_sessions import WebSessions
 from simulator.store.db import read_transaction, write_transaction
-from simulator.store.schema import user_security, users
+from simulator.store.schema import one_time_passwords, user_security, users
 
+NO_THROTTLE = Throttle(0, 0.0)
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MAX_DISPLAY_NAME = 120
 FIRST_ADMIN = "admin"
@@ -32,6 +37,41 @@ FIRST_PASSWORD_FILE = "first-admin-password.txt"
 
 class AccountError(SparringError):
     """A bad account request (taken name, bad role, ...). The message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    """Lifetimes and backoff limits (from :class:`~simulator.config.Settings`)."""
+
+    otp_ttl_s: float = 24 * 3600.0
+    session_idle_s: float = 2 * 3600.0
+    session_absolute_s: float = 12 * 3600.0
+    user_max_wait_s: float = 30.0
+    ip_max_wait_s: float = 300.0
+
+    @classmethod
+    def from_settings(cls, settings: object) -> SignInPolicy:
+        return cls(
+            otp_ttl_s=float(getattr(settings, "otp_ttl_s", cls.otp_ttl_s)),
+            session_idle_s=float(getattr(settings, "session_idle_s", cls.session_idle_s)),
+            session_absolute_s=float(getattr(settings, "session_absolute_s", cls.session_absolute_s)),
+            user_max_wait_s=float(getattr(settings, "signin_user_max_wait_s", cls.user_max_wait_s)),
+            ip_max_wait_s=float(getattr(settings, "signin_ip_max_wait_s", cls.ip_max_wait_s)),
+        )
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    """The answer to one sign-in attempt. ``status``: ok | invalid | throttled | expired."""
+
+    status: str
+    user: User | None = None
+    throttle: Throttle = NO_THROTTLE
+    must_change_password: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and self.user is not None
 
 
 @dataclass(frozen=True)
@@ -58,12 +98,23 @@ class AccountService:
     """Users and passwords in the store. Thread-safe (one connection per call)."""
 
     def __init__(
-        self, engine: Engine, *, passwords: Passwords | None = None, clock: Callable[[], float] = time.time
+        self,
+        engine: Engine,
+        *,
+        passwords: Passwords | None = None,
+        clock: Callable[[], float] = time.time,
+        policy: SignInPolicy | None = None,
     ) -> None:
         self._engine = engine
         self._clock = clock
+        self.policy = policy or SignInPolicy()
         self.passwords = passwords or Passwords()
-        self.guard = LoginGuard(engine, clock=clock)
+        self.guard = LoginGuard(
+            engine, clock=clock, user_max_wait_s=self.policy.user_max_wait_s, ip_max_wait_s=self.policy.ip_max_wait_s
+        )
+        self.web_sessions = WebSessions(
+            engine, clock=clock, idle_s=self.policy.session_idle_s, absolute_s=self.policy.session_absolute_s
+        )
 
     # ------------------------------------------------------------------ lookup
 
@@ -99,6 +150,24 @@ class AccountService:
             ).scalar()
         return bool(flag)
 
+    def otp_expired(self, user_id: str) -> bool:
+        """True when the user must change a one-time password that no longer works."""
+        return self._otp_state(user_id)[1]
+
+    def _otp_state(self, user_id: str) -> tuple[bool, bool]:
+        """(must change the password, and the one-time password has expired), in one query."""
+        with read_transaction(self._engine) as conn:
+            row = conn.execute(
+                select(user_security.c.must_change_password, one_time_passwords.c.expires_at)
+                .select_from(
+                    user_security.outerjoin(one_time_passwords, one_time_passwords.c.user_id == user_security.c.user_id)
+                )
+                .where(user_security.c.user_id == user_id)
+            ).first()
+        if row is None or not row[0]:
+            return False, False
+        return True, row[1] is None or float(row[1]) <= self._clock()
+
     # ------------------------------------------------------------------ create
 
     def create_user(
@@ -126,7 +195,7 @@ class AccountService:
         if password is None:
             otp = password = one_time_password()
         else:
-            check_new_password(password, username=name)
+            check_new_password(password, username=name, display_name=display)
         now = self._clock()
         user = User(
             id=uuid.uuid4().hex,
@@ -157,6 +226,12 @@ class AccountService:
                     password_changed_at=None if otp else now,
                 )
             )
+            if otp is not None:
+                conn.execute(
+                    insert(one_time_passwords).values(
+                        user_id=user.id, issued_at=now, expires_at=now + self.policy.otp_ttl_s
+                    )
+                )
         return user, otp
 
     def ensure_first_admin(self, data_dir: Path) -> FirstStart | None:
@@ -171,7 +246,7 @@ class AccountService:
                 select(func.count()).select_from(users).where(users.c.role == "admin", users.c.disabled.is_(False))
             ).scalar()
         if admins:
-            return None
+            return self._renew_first_admin(data_dir)
         for n in range(1, 100):
             name = FIRST_ADMIN if n == 1 else f"{FIRST_ADMIN}-{n}"
             if self.by_username(name) is None:
@@ -181,41 +256,72 @@ class AccountService:
         except AccountError:  # another process created it first
             return None
         assert otp is not None
-        data_dir.mkdir(parents=True, exist_ok=True)
+        return FirstStart(user.username, otp, _write_first_password(data_dir, user.username, otp))
+
+    def _renew_first_admin(self, data_dir: Path) -> FirstStart | None:
+        """The first admin never chose a password and the one-time one expired: issue a new one.
+
+        Only while ``first-admin-password.txt`` (readable only by the machine's owner) still names
+        that admin and no enabled admin has a password of their own.
+        """
         path = data_dir / FIRST_PASSWORD_FILE
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(
-                f"username: {user.username}\none-time password: {otp}\n"
-                "Sign in and choose a new password; this file is deleted when you do.\n"
-            )
-        os.chmod(path, 0o600)
-        return FirstStart(user.username, otp, path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+        first = text.split("\n", 1)[0].removeprefix("username: ").strip()
+        user = self.by_username(first) if first else None
+        if user is None or not user.is_admin or user.disabled or not self.otp_expired(user.id):
+            return None
+        with read_transaction(self._engine) as conn:
+            chosen = conn.execute(
+                select(func.count())
+                .select_from(users.join(user_security, user_security.c.user_id == users.c.id))
+                .where(
+                    users.c.role == "admin",
+                    users.c.disabled.is_(False),
+                    user_security.c.must_change_password.is_(False),
+                )
+            ).scalar()
+        if chosen:
+            return None
+        otp = self.reset_password(None, user.username)
+        return FirstStart(user.username, otp, _write_first_password(data_dir, user.username, otp))
 
     # ------------------------------------------------------------------ sign-in
 
-    def authenticate(self, username: str, password: str) -> User | None:
-        """The user when the credentials are right, else None (never says which part was wrong).
+    def check_credentials(self, username: str, password: str, *, ip: str = "") -> SignInResult:
+        """Check a sign-in (throttled per username and per IP; see :mod:`login_guard`).
 
-        Throttled after repeated failures (see :mod:`simulator.services.login_guard`): while
-        throttled, the password is not checked at all. Disabled accounts never sign in.
+        While a backoff is in force the password is not checked at all. Disabled accounts never
+        sign in; an expired one-time password is refused (status ``expired``, said only to someone
+        who typed it right). Never says which part was wrong.
         """
         typed = (username or "").strip().lower()[:128]
         if not typed or not isinstance(password, str) or len(password) > 1024:
-            return None
-        if self.guard.status(typed).blocked:
-            self.guard.record(typed, ok=False)
-            return None
+            return SignInResult("invalid")
+        throttle = self.guard.status(typed, ip)
+        if throttle.blocked:
+            self.guard.record(typed, ok=False, ip=ip, checked=False)
+            return SignInResult("throttled", throttle=throttle)
         with read_transaction(self._engine) as conn:
             row = conn.execute(select(users).where(users.c.username == typed)).first()
         digest = row._mapping["password_hash"] if row is not None else None
         ok = self.passwords.verify(digest, password) and row is not None and not row._mapping["disabled"]
-        self.guard.record(typed, ok=ok)
+        must_change, expired = self._otp_state(row._mapping["id"]) if ok and row is not None else (False, False)
+        if expired:
+            self.guard.record(typed, ok=False, ip=ip)
+            return SignInResult("expired", throttle=self.guard.status(typed, ip))
+        self.guard.record(typed, ok=ok, ip=ip)
         if not ok or row is None:
-            return None
+            return SignInResult("invalid", throttle=self.guard.status(typed, ip))
         if digest and self.passwords.needs_rehash(digest):
             self._set_hash(row._mapping["id"], self.passwords.hash(password), must_change=None)
-        return user_from_row(row)
+        return SignInResult("ok", user_from_row(row), must_change_password=must_change)
+
+    def authenticate(self, username: str, password: str, *, ip: str = "") -> User | None:
+        """The user when the credentials are right (and allowed now), else None."""
+        return self.check_credentials(username, password, ip=ip).user
 
     def change_password(self, actor: User, current: str, new: str, *, data_dir: Path | None = None) -> None:
         """Change the actor's own password (the current one is required)."""
@@ -223,10 +329,13 @@ class AccountService:
             digest = conn.execute(select(users.c.password_hash).where(users.c.id == actor.id)).scalar()
         if not self.passwords.verify(digest, current or ""):
             raise AccountError("The current password is not right.")
-        check_new_password(new, username=actor.username)
+        if self.otp_expired(actor.id):
+            raise AccountError("Your one-time password has expired; ask an admin for a new one.")
+        check_new_password(new, username=actor.username, display_name=actor.display_name)
         if new == current:
             raise AccountError("The new password must differ from the current one.")
         self._set_hash(actor.id, self.passwords.hash(new), must_change=False)
+        self.web_sessions.revoke_user(actor.id)
         if data_dir is not None and actor.role == "admin":
             _remove_first_password(data_dir / FIRST_PASSWORD_FILE, actor.username)
 
@@ -239,6 +348,7 @@ class AccountService:
             raise AccountError(f"There is no user {username!r}.")
         otp = one_time_password()
         self._set_hash(user.id, self.passwords.hash(otp), must_change=True)
+        self.web_sessions.revoke_user(user.id)
         return otp
 
     def set_role(self, actor: User, user_id: str, role: Role) -> None:
@@ -249,6 +359,7 @@ class AccountService:
         if user_id == actor.id and role != "admin":
             raise PermissionDeniedError("You cannot remove your own admin role; ask another admin.")
         self._update_user(user_id, role=role)
+        self.web_sessions.revoke_user(user_id)
 
     def set_disabled(self, actor: User, user_id: str, disabled: bool) -> None:
         """Disable or re-enable an account (admins; never your own)."""
@@ -256,6 +367,7 @@ class AccountService:
         if user_id == actor.id:
             raise PermissionDeniedError("You cannot disable your own account.")
         self._update_user(user_id, disabled=disabled)
+        self.web_sessions.revoke_user(user_id)
 
     # ------------------------------------------------------------------ helpers
 
@@ -282,6 +394,27 @@ class AccountService:
                 conn.execute(update(user_security).where(user_security.c.user_id == user_id).values(**values))
             else:
                 conn.execute(insert(user_security).values(user_id=user_id, **values))
+            conn.execute(sql_delete(one_time_passwords).where(one_time_passwords.c.user_id == user_id))
+            if must_change:
+                conn.execute(
+                    insert(one_time_passwords).values(
+                        user_id=user_id, issued_at=now, expires_at=now + self.policy.otp_ttl_s
+                    )
+                )
+
+
+def _write_first_password(data_dir: Path, username: str, otp: str) -> Path:
+    """Write the first admin's one-time password to ``data_dir`` (mode 0600); returns the path."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / FIRST_PASSWORD_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(
+            f"username: {username}\none-time password: {otp}\n"
+            "Sign in and choose a new password; this file is deleted when you do.\n"
+        )
+    os.chmod(path, 0o600)
+    return path
 
 
 def _remove_first_password(path: Path, username: str) -> None:

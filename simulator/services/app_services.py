@@ -6,11 +6,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from simulator.services.accounts import AccountService
+from simulator.services.accounts import AccountService, SignInPolicy
 from simulator.services.assignments import AssignmentService
 from simulator.services.coaching_notes import CoachingService
 from simulator.services.cohorts import CohortService
 from simulator.services.dashboards import DashboardService
+from simulator.services.exports import ExportService
 from simulator.services.hints import HintService
 from simulator.services.leaderboard import Leaderboard
 from simulator.services.passwords import Passwords
@@ -33,6 +34,7 @@ class AppServices:
     dashboards: DashboardService
     coaching: CoachingService
     hints: HintService
+    exports: ExportService
 
     @classmethod
     def build(
@@ -51,7 +53,9 @@ class AppServices:
         assignments = AssignmentService(engine, practice.store, library, teams, cohorts, clock=clock)
         return cls(
             practice=practice,
-            accounts=AccountService(engine, passwords=passwords, clock=clock),
+            accounts=AccountService(
+                engine, passwords=passwords, clock=clock, policy=SignInPolicy.from_settings(practice.settings)
+            ),
             teams=teams,
             sessions=access,
             cohorts=cohorts,
@@ -60,4 +64,10 @@ class AppServices:
             dashboards=DashboardService(practice.store, library, teams, assignments, clock=clock),
             coaching=CoachingService(engine, teams, access, clock=clock),
             hints=HintService(engine, access, clock=clock),
+            exports=ExportService(
+                engine,
+                practice.settings.data_dir / "exports",
+                ttl_s=float(getattr(practice.settings, "export_ttl_s", 600.0)),
+                clock=clock,
+            ),
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from simulator.config import Settings
 from simulator.content.loader import load_library
 from simulator.services.access import User
-from simulator.services.accounts import AccountService
+from simulator.services.accounts import AccountService, SignInPolicy
 from simulator.services.cohorts import CohortService
 from simulator.services.teams import TeamService, check_name
 from simulator.store.db import create_db_engine, init_schema
@@ -33,10 +33,11 @@ def open_admin(settings: Settings) -> Iterator[AdminServices]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_db_engine(settings.resolved_database_url)
     try:
-        init_schema(engine)
+        init_schema(engine, marker_dir=None if engine.dialect.name == "sqlite" else settings.data_dir)
         library = load_library([settings.content_dir] if settings.content_dir else [])
         teams = TeamService(engine)
-        yield AdminServices(AccountService(engine), teams, CohortService(engine, library, teams))
+        accounts = AccountService(engine, policy=SignInPolicy.from_settings(settings))
+        yield AdminServices(accounts, teams, CohortService(engine, library, teams))
     finally:
         engine.dispose()
 

@@ -20,7 +20,10 @@ commit otherwise waits for a WAL fsync (4-8 ms on the test machine). Pass
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,7 +34,15 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from simulator.errors import SparringError
-from simulator.store.schema import SCHEMA_VERSION, metadata, schema_version
+from simulator.store.marker import (
+    check_before_connect,
+    check_identity,
+    markers_for,
+    read_store_id,
+    secure_sqlite_files,
+    write_markers,
+)
+from simulator.store.schema import SCHEMA_VERSION, metadata, schema_version, store_identity
 
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
 _BEGIN_OPTION = "sparring_sqlite_begin"
@@ -145,6 +156,7 @@ def _create_sqlite_engine(
         cur = dbapi_conn.cursor()
         try:
             if not in_memory:
+                _owner_only(database)  # before WAL: SQLite gives -wal/-shm the database file's mode
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
@@ -158,6 +170,16 @@ def _create_sqlite_engine(
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _owner_only(database: str) -> None:
+    """chmod 0600 a SQLite file that is readable by others (a new file follows the umask)."""
+    path = Path(database).expanduser()
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    except OSError:
+        pass
 
 
 @contextmanager
@@ -182,32 +204,61 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-def init_schema(engine: Engine) -> int:
+def init_schema(engine: Engine, *, marker_dir: Path | None = None) -> int:
     """Create every table that is missing and bring the schema to :data:`SCHEMA_VERSION`.
 
     Idempotent and safe when several processes start at once (SQLite: the write lock;
     PostgreSQL: an advisory lock). Returns the schema version now in the database.
 
+    A store that was created before must still be there (:mod:`simulator.store.marker`): for a
+    SQLite file (and for PostgreSQL when ``marker_dir`` is given) a missing, emptied or replaced
+    database is refused instead of silently starting empty. The SQLite files are made 0600.
+
     Raises:
         SchemaVersionError: the database is newer than this code.
+        StoreMissingError: a marker says a store was created here before, and it is not there.
     """
+    markers = markers_for(engine, marker_dir)
+    found = check_before_connect(markers)
     with write_transaction(engine) as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_SCHEMA_LOCK})
+        fresh = not engine.dialect.has_table(conn, schema_version.name)
         metadata.create_all(conn, checkfirst=True)
         current = conn.execute(select(schema_version.c.version).where(schema_version.c.id == 1)).scalar()
         if current is None:
             conn.execute(insert(schema_version).values(id=1, version=SCHEMA_VERSION))
-            return SCHEMA_VERSION
-        if current > SCHEMA_VERSION:
+        elif current > SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"the database schema is version {current} but this Sparring knows only up to "
                 f"{SCHEMA_VERSION}; upgrade Sparring or point SPARRING_DATABASE_URL at another database"
             )
-        for version in range(current, SCHEMA_VERSION):
-            MIGRATIONS[version](conn)
-            conn.execute(update(schema_version).where(schema_version.c.id == 1).values(version=version + 1))
-        return SCHEMA_VERSION
+        else:
+            for version in range(current, SCHEMA_VERSION):
+                MIGRATIONS[version](conn)
+                conn.execute(update(schema_version).where(schema_version.c.id == 1).values(version=version + 1))
+        store_id = read_store_id(conn)
+        if store_id is not None or fresh:
+            check_identity(markers, found, store_id, fresh)
+        if store_id is None:  # a new store, or one made before stores had ids (keeps a restored backup's id)
+            recorded = [i for i in (_marker_id(p) for p in found) if i]
+            store_id = recorded[0] if recorded and not fresh else uuid.uuid4().hex
+            created = time.time()
+            conn.execute(insert(store_identity).values(id=1, store_id=store_id, created_at=created))
+        else:
+            created = float(
+                conn.execute(select(store_identity.c.created_at).where(store_identity.c.id == 1)).scalar() or 0
+            )
+    write_markers(markers, store_id, created)
+    secure_sqlite_files(markers.database if markers else None)
+    return SCHEMA_VERSION
+
+
+def _marker_id(path: Path) -> str | None:
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8")).get("store_id") or "") or None
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def get_schema_version(engine: Engine) -> int | None:

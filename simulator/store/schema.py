@@ -11,7 +11,10 @@ The account tables (users, teams, cohorts, assignments, coaching notes, login at
 used by the web app's services (``simulator/services``). Two tables were added with the web app,
 ``user_security`` (one-time passwords that must be changed) and ``session_hints`` (hints a rep
 asked for during a call): both are new tables, which ``init_schema``'s ``create_all`` adds to an
-existing database idempotently, so they needed no version bump or migration step.
+existing database idempotently, so they needed no version bump or migration step. The same holds
+for the security tables added later (docs/security.md): ``auth_sessions`` (signed-in browsers, by
+token hash), ``one_time_passwords`` (expiry), ``sign_in_attempts`` (with the client IP; it replaces
+``login_attempts``, kept so older databases stay valid), ``exports`` and ``store_identity``.
 """
 
 from __future__ import annotations
@@ -217,3 +220,65 @@ session_hints = Table(
     PrimaryKeyConstraint("session_id", "idx"),
 )
 """Hints given during a practice session (limited per session; recorded for the rep and manager)."""
+
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),  # sha256 hex of the cookie's token, never the token
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_seen_at", Float, nullable=False),
+    Column("ip", String(64), nullable=False, default=""),
+    Column("user_agent", String(256), nullable=False, default=""),
+    Index(None, "user_id"),
+)
+"""Signed-in browsers (web app). Revoked on password change, reset, disable and role change;
+ended after an idle and an absolute limit (settings ``session_idle_s``, ``session_absolute_s``)."""
+
+one_time_passwords = Table(
+    "one_time_passwords",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("issued_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+"""When each outstanding one-time password stops working (setting ``otp_ttl_s``). A user who must
+change the password and has no row here has an expired one."""
+
+sign_in_attempts = Table(
+    "sign_in_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(128), nullable=False),
+    Column("ip", String(64), nullable=False, default=""),
+    Column("at", Float, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("checked", Boolean, nullable=False, default=True),
+    Index(None, "username", "at"),
+    Index(None, "ip", "at"),
+)
+"""Every sign-in attempt with the client IP (throttling per username and per IP). Replaces
+``login_attempts`` (no IP), which is kept only so older databases stay valid."""
+
+exports = Table(
+    "exports",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("filename", String(256), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+"""CSV exports waiting to be downloaded by their creator (once, before ``expires_at``)."""
+
+store_identity = Table(
+    "store_identity",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("store_id", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+"""A random id given to the store when it is created; a marker file outside the database records
+it, so a start that finds the database missing refuses instead of silently starting empty."""

@@ -53,24 +53,25 @@ def change_password(
     return "✓ Password changed. Every page is now open to you."
 
 
-def build_account_tab(ctx: PageContext, data_dir: Path | None) -> dict[str, Any]:
-    """Lay out the Account tab; returns what the page-load handler needs."""
-    services = ctx.services
+def build_account_tab(ctx: PageContext) -> None:
+    """Lay out the Account tab: links to the password page and to signing out (everywhere).
+
+    Both are plain server-rendered forms (``simulator/web/signin.py``) so that a password change
+    can end every other session and start a fresh one in this browser.
+    """
     with gr.Tab("Account", id="account", visible=False) as tab:
-        gr.Markdown("### Change your password\nAt least 10 characters. A passphrase of a few words is easiest.")
-        current = gr.Textbox(label="Current password", type="password", elem_id="pw-current")
-        new = gr.Textbox(label="New password", type="password", elem_id="pw-new")
-        confirm = gr.Textbox(label="New password again", type="password", elem_id="pw-confirm")
-        save = gr.Button("Change password", variant="primary", elem_id="pw-save")
-        status = gr.Markdown(elem_id="pw-status")
-
-    def on_save(a: str, b: str, c: str, request: gr.Request) -> tuple[Any, ...]:
-        actor = ctx.actor(request)
-        message = change_password(services, actor, a, b, c, data_dir)
-        return (message, "", "", "", *page_state(ctx, request, selected="account"))
-
+        gr.Markdown(
+            "### Your account\n"
+            "Change your password: at least 12 characters, not a common password and not containing "
+            "your username. A passphrase of a few words is easiest. Changing it signs you out on every "
+            "other browser.\n\n"
+            "Signed in on a shared or lost computer? **Sign out everywhere** ends every session of your "
+            "account, this one included."
+        )
+        with gr.Row():
+            gr.Button("Change password", link="/account/password", variant="primary", elem_id="pw-change")
+            gr.Button("Sign out everywhere…", link="/logout?everywhere=1", elem_id="logout-everywhere")
     ctx.refs["account"] = {"tab": tab}
-    return {"save": save, "inputs": [current, new, confirm], "status": status, "on_save": on_save}
 
 
 def page_state(ctx: PageContext, request: gr.Request, *, selected: str | None = None) -> tuple[Any, ...]:

@@ -1,41 +1,41 @@
 """The Gradio web app. Built by a function (never at import time); handlers call the service layer.
 
 ``python app.py`` (or ``sparring serve``) opens the store, creates the first admin on an empty
-store (printing a one-time password), and serves the sign-in page. Models load on first use.
+store (printing a one-time password), and serves the sign-in page and the UI behind the security
+middleware (``simulator/web/server.py``, docs/security.md). Models load on first use.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import gradio as gr
 
+from simulator.config import Settings, load_settings
 from simulator.services.app_services import AppServices
 from simulator.web.account_page import build_account_tab, page_state
 from simulator.web.admin_page import build_admin_tab
 from simulator.web.assignments_page import build_assignments_tab
-from simulator.web.auth import ensure_first_admin, make_auth
+from simulator.web.auth import ensure_first_admin
 from simulator.web.cohort_page import build_cohort_tab
 from simulator.web.history_page import build_history_tabs
 from simulator.web.practice_ui import build_practice_tab
 from simulator.web.runtime import get_app_services
+from simulator.web.server import WebApp, build_web_app, secure_data_dir, serve
 from simulator.web.team_page import build_team_tab
 from simulator.web.ui_common import TAB_IDS, PageContext
 
-CSS = """
-#stage { min-height: 1.5em; }
-#hint { background: #fffbeb; border-radius: 6px; }
-footer { display: none !important; }
-"""
-
 
 def build_demo(services: AppServices | None = None, *, data_dir: Path | None = None) -> gr.Blocks:
-    """Build the app's pages for ``services`` (default: the process-wide ones)."""
+    """Build the app's pages for ``services`` (default: the process-wide ones).
+
+    ``data_dir`` is accepted for older callers; the password page (``simulator/web/signin.py``)
+    now handles the first-admin password file.
+    """
     services = services or get_app_services()
-    data_dir = data_dir or services.practice.settings.data_dir
+    del data_dir
     ctx = PageContext(services)
     with gr.Blocks(title="Sparring — sales practice") as demo:
         with gr.Row():
@@ -54,7 +54,7 @@ def build_demo(services: AppServices | None = None, *, data_dir: Path | None = N
             build_cohort_tab(ctx)
             build_team_tab(ctx)
             build_admin_tab(ctx)
-            account = build_account_tab(ctx, data_dir)
+            build_account_tab(ctx)
         tab_components = [ctx.refs[t]["tab"] for t in TAB_IDS]
         state_outputs = [header, *tab_components, tabs]
 
@@ -62,31 +62,33 @@ def build_demo(services: AppServices | None = None, *, data_dir: Path | None = N
             return page_state(ctx, request)
 
         demo.load(on_load, None, state_outputs)
-        account["save"].click(
-            account["on_save"], account["inputs"], [account["status"], *account["inputs"], *state_outputs]
-        )
     return demo
 
 
-def launch_options(services: AppServices) -> dict[str, Any]:
-    """The ``demo.launch`` keywords every serving of the app uses: sign-in, message, styling."""
-    return {
-        "auth": cast(Any, make_auth(services)),  # Gradio awaits async auth callables; its hint says sync
-        "auth_message": "Sign in to Sparring. First start? The one-time admin password is printed in the "
-        "console and saved in the data folder (see docs/web.md).",
-        "css": CSS,
-        "footer_links": [],
-    }
-
-
-def launch(host: str = "127.0.0.1", port: int | None = None, **kwargs: Any) -> None:
-    """Build and serve the app with sign-in (blocking). Port: ``port``, else $SPARRING_PORT, else 7860."""
-    services = get_app_services()
+def prepare(settings: Settings | None = None) -> WebApp:
+    """Everything ``launch`` does before serving: a private data folder (0700, files 0600, umask
+    077), the store (refused if a store created before is missing), the first admin, the UI."""
+    settings = settings or load_settings()
+    if not settings.database_url:
+        secure_data_dir(settings.data_dir)  # before the store is opened
+    services = get_app_services(settings)
     settings = services.practice.settings
     banner = ensure_first_admin(services, settings.data_dir)
     if banner:
         print(banner, file=sys.stderr, flush=True)
+    if not settings.database_url:
+        secure_data_dir(settings.data_dir)
     demo = build_demo(services)
     demo.queue(default_concurrency_limit=16)
-    port = port or int(os.environ.get("SPARRING_PORT", "7860"))
-    demo.launch(server_name=host, server_port=port, **{**launch_options(services), **kwargs})
+    return build_web_app(services, demo, data_dir=settings.data_dir)
+
+
+def launch(host: str | None = None, port: int | None = None, **uvicorn_options: Any) -> None:
+    """Build and serve the app with sign-in (blocking). Host/port: the arguments, else the settings
+    (``SPARRING_HOST``, default 127.0.0.1; ``SPARRING_PORT``, default 7860)."""
+    web = prepare()
+    settings = web.settings
+    host, port = host or settings.host, port or settings.port
+    print(f"Sparring is serving on http://{host}:{port} (docs/security.md: serving a team)", file=sys.stderr,
+          flush=True)
+    serve(web, host, port, **uvicorn_options)

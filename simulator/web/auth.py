@@ -1,18 +1,16 @@
-"""Sign-in for the web app: Gradio's login form, checked by the accounts service.
+"""Who is signed in, for the Gradio handlers, and the first-start banner.
 
-``launch(auth=make_auth(services))`` gives Gradio an async callable: the password check (argon2,
-~50 ms) runs in a worker thread, and a failure is answered only after a pause that grows with
-recent failures; after repeated failures the accounts service refuses without checking at all.
-Handlers then map ``request.username`` back to the account with :func:`current_user`.
+Sign-in itself is served by ``simulator/web/signin.py`` behind ``simulator/web/security.py``:
+the middleware resolves the session cookie on every request and hands Gradio the username
+(``auth_dependency``). Handlers map ``request.username`` back to the account with
+:func:`current_user`, which refuses again (defence in depth) disabled accounts and users who
+still hold a one-time password.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 from simulator.errors import PermissionDeniedError
 from simulator.services.access import User
@@ -21,34 +19,20 @@ from simulator.services.app_services import AppServices
 
 log = logging.getLogger(__name__)
 
-AuthCallable = Callable[[str, str], Coroutine[Any, Any, bool]]
-
-
-def make_auth(services: AppServices) -> AuthCallable:
-    """The ``auth=`` callable for ``demo.launch``: True only for right, enabled credentials."""
-
-    async def check(username: str, password: str) -> bool:
-        user = await asyncio.to_thread(services.accounts.authenticate, username or "", password or "")
-        if user is None:
-            failures = services.accounts.guard.status(username or "").failures
-            await asyncio.sleep(services.accounts.guard.pause(failures))
-            log.info("sign-in refused for %r (%d recent failures)", (username or "")[:64], failures)
-            return False
-        return True
-
-    return check
-
 
 def current_user(services: AppServices, request: object) -> User:
     """The signed-in account behind a Gradio request.
 
     Raises:
-        PermissionDeniedError: nobody is signed in, or the account is gone or disabled.
+        PermissionDeniedError: nobody is signed in, the account is gone or disabled, or it still
+            has a one-time password (only the password page may be used then).
     """
     username = getattr(request, "username", None) if request is not None else None
     user = services.accounts.by_username(username) if username else None
     if user is None or user.disabled:
         raise PermissionDeniedError("You are not signed in (or your account was disabled). Reload the page.")
+    if services.accounts.must_change_password(user.id):
+        raise PermissionDeniedError("Choose your own password first (at /account/password), then reload the page.")
     return user
 
 

@@ -9,6 +9,7 @@ import threading
 from simulator.config import Settings, load_settings
 from simulator.services.app_services import AppServices
 from simulator.services.practice import PracticeService
+from simulator.store.db import init_schema
 
 _lock = threading.RLock()
 _stack: contextlib.ExitStack | None = None
@@ -28,7 +29,14 @@ def get_service(settings: Settings | None = None) -> PracticeService:
                 from grading.service import scorecard_hook
 
                 hook = scorecard_hook(settings)
-            _service = stack.enter_context(PracticeService.open(settings, on_session_end=hook))
+            try:
+                _service = stack.enter_context(PracticeService.open(settings, on_session_end=hook))
+                if _service.store.engine.dialect.name != "sqlite":  # PostgreSQL: its marker lives in data_dir
+                    init_schema(_service.store.engine, marker_dir=settings.data_dir)
+            except BaseException:
+                stack.close()
+                _service = None
+                raise
             _stack = stack
             atexit.register(close_service)
         return _service

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -96,6 +95,23 @@ def export_csv(services: AppServices, actor: User, team_id: str | None, folder: 
     return path
 
 
+def export_link(services: AppServices, actor: User, team_id: str | None) -> str:
+    """Store the team's CSV as a private export of ``actor``; returns the Markdown download link.
+
+    The file is served only to ``actor``, once, within ``export_ttl_s`` (``/exports/<id>``,
+    ``simulator/services/exports.py``), never from Gradio's shared file cache.
+    """
+    if not team_id:
+        raise SparringError("Choose a team to export.")
+    text = services.dashboards.csv_export(actor, team_id)
+    export_id = services.exports.create(actor, f"sparring-team-{time.strftime('%Y%m%d-%H%M%S')}.csv", text)
+    minutes = max(1, round(services.exports.ttl_s / 60))
+    return (
+        f"[⬇ Download the CSV](/exports/{export_id}) — for you only, once, within {minutes} minutes "
+        "(then it is deleted)."
+    )
+
+
 def build_team_tab(ctx: PageContext) -> None:
     """Lay out the Team tab and its sub-tabs."""
     services = ctx.services
@@ -103,7 +119,7 @@ def build_team_tab(ctx: PageContext) -> None:
         with gr.Row():
             team = gr.Dropdown(choices=[], label="Team", elem_id="team-pick", scale=3)
             export = gr.Button("Export CSV (scores and activity)", elem_id="team-export", scale=1)
-        csv_file = gr.File(label="CSV export", visible=False, elem_id="team-csv")
+        csv_file = gr.Markdown(visible=False, elem_id="team-csv")
         with gr.Tabs():
             with gr.Tab("Dashboard", id="team-dashboard"):
                 summary = gr.Markdown(elem_id="team-summary")
@@ -144,10 +160,10 @@ def build_team_tab(ctx: PageContext) -> None:
 
     def on_export(team_id: str | None, request: gr.Request) -> Any:
         try:
-            path = export_csv(services, ctx.actor(request), team_id, Path(tempfile.mkdtemp(prefix="sparring-csv-")))
+            link = export_link(services, ctx.actor(request), team_id)
         except SparringError as exc:
             raise gr.Error(str(exc)) from None
-        return gr.File(value=str(path), visible=True)
+        return gr.Markdown(value=link, visible=True)
 
     dash_outputs = [summary, heat, activity_plot, activity, suggestions]
     tab.select(load, None, [team, *dash_outputs, *assign["refresh_outputs"], *review["refresh_outputs"]])

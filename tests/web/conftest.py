@@ -81,7 +81,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     """Serve the app (scripted fake LLM, isolated data dir, real sign-in) for the whole session."""
     from simulator.llm import guard
-    from simulator.web.app import build_demo, launch_options
+    from simulator.web.app import build_demo
+    from simulator.web.server import build_web_app, start_background
 
     guard.allow_real_models(False)
     root = tmp_path_factory.mktemp("live")
@@ -100,18 +101,11 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
             services.cohorts.add_member(org.admin, cohort.id, member.id)
         demo = build_demo(services, data_dir=settings.data_dir)
         demo.queue(default_concurrency_limit=16)
-        port = free_port()
-        demo.launch(
-            server_name="127.0.0.1",
-            server_port=port,
-            prevent_thread_lock=True,
-            quiet=True,
-            **launch_options(services),
-        )
+        server = start_background(build_web_app(services, demo, data_dir=settings.data_dir), port=free_port())
         try:
-            yield LiveApp(f"http://127.0.0.1:{port}", services, org, first.password)
+            yield LiveApp(server.url, services, org, first.password)
         finally:
-            demo.close()
+            server.close()
 
 
 @pytest.fixture(scope="session")

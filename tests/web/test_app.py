@@ -51,7 +51,7 @@ def test_a_one_time_password_shows_only_the_account_tab_until_changed(
     assert "differ" in account_page.change_password(
         services, user, otp, "new passphrase 1", "other", tmp_path
     )
-    assert "at least 10" in account_page.change_password(services, user, otp, "short", "short", tmp_path)
+    assert "at least 12" in account_page.change_password(services, user, otp, "short", "short", tmp_path)
     assert "✓" in account_page.change_password(
         services, user, otp, "new passphrase 1", "new passphrase 1", tmp_path
     )

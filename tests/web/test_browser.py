@@ -33,9 +33,9 @@ def shot(page: Any, name: str) -> None:
 
 def sign_in(page: Any, username: str, password: str) -> None:
     page.goto("/")
-    page.get_by_label("username").fill(username)
-    page.get_by_label("password").fill(password)
-    page.get_by_role("button", name="Login").click()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
     page.locator("#whoami").get_by_text("Signed in as").wait_for(timeout=WAIT_MS)
 
 
@@ -50,12 +50,12 @@ def tab(page: Any, name: str) -> None:
 
 def test_wrong_password_gives_no_hint(page: Any, live_app: LiveApp) -> None:
     page.goto("/")
-    page.get_by_label("username").wait_for(timeout=WAIT_MS)
+    page.get_by_label("Username").wait_for(timeout=WAIT_MS)
     shot(page, "01-sign-in")
-    page.get_by_label("username").fill("rob")
-    page.get_by_label("password").fill("not the password")
-    page.get_by_role("button", name="Login").click()
-    page.get_by_text("Incorrect Credentials").wait_for(timeout=WAIT_MS)
+    page.get_by_label("Username").fill("rob")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Incorrect username or password").wait_for(timeout=WAIT_MS)
 
 
 def test_rep_practises_and_reads_the_scorecard(page: Any, live_app: LiveApp) -> None:
@@ -137,14 +137,18 @@ def test_manager_assigns_a_drill_and_the_rep_sees_it(browser: Any, live_app: Liv
 
 
 def test_first_admin_must_choose_a_password(page: Any, live_app: LiveApp) -> None:
-    sign_in(page, "admin", live_app.admin_password)
-    page.locator("#whoami").get_by_text("one-time password").wait_for(timeout=WAIT_MS)
-    assert page.get_by_role("tab", name="Practice").count() == 0
-    page.locator("#pw-current input").fill(live_app.admin_password)
-    page.locator("#pw-new input").fill("a long new passphrase")
-    page.locator("#pw-confirm input").fill("a long new passphrase")
-    page.locator("#pw-save").click()
-    page.locator("#pw-status").get_by_text("Password changed").wait_for(timeout=WAIT_MS)
+    page.goto("/")
+    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Password").fill(live_app.admin_password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("You signed in with a one-time password").wait_for(timeout=WAIT_MS)
+    page.goto("/")  # nothing else opens until the password is changed
+    assert page.url.endswith("/account/password")
+    page.locator("#current").fill(live_app.admin_password)
+    page.locator("#new").fill("a long new passphrase")
+    page.locator("#confirm").fill("a long new passphrase")
+    page.get_by_role("button", name="Change password").click()
+    page.locator("#whoami").get_by_text("Signed in as").wait_for(timeout=WAIT_MS)
     page.get_by_role("tab", name="Admin").wait_for(timeout=WAIT_MS)
     tab(page, "Admin")
     cell(page, "users-table", "rita").wait_for(timeout=WAIT_MS)
