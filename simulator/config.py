@@ -46,9 +46,13 @@ class Settings(BaseSettings):
     model_path: Path | None = None
     """Any GGUF chat model to use instead of the shipped Qwen2.5-Coder-1.5B-Instruct."""
     n_ctx: int = 4096
-    n_threads: int = Field(default_factory=lambda: os.cpu_count() or 2)
+    n_threads: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) - 1))
+    """llama.cpp threads for generating tokens: one core left free. Measured (docs/voicing.md, Threads):
+    with another process busy, generation on every core ran 2.3-4.5x slower than on one core less."""
+    n_threads_batch: int = Field(default_factory=lambda: os.cpu_count() or 2)
+    """llama.cpp threads for processing the prompt: every core (2.5x faster than one thread, quiet)."""
     n_batch: int = 128
-    prefix_cache_bytes: int = 768 * 1024 * 1024
+    prefix_cache_bytes: int = 256 * 1024 * 1024
     """Real-byte bound of the RAM prefix cache (KV state + saved logits of each entry)."""
 
     # --- openai-compatible backend ---

@@ -39,6 +39,10 @@ def render_events(console: Console, events: Iterator[Event], buyer_name: str) ->
                         live = Live(Text.from_markup(label), console=console, refresh_per_second=20, transient=True)
                         live.start()
                     live.update(Text.from_markup(label) + Text(streamed))
+            elif kind == "reset":  # the shown text is abandoned: a retry or a replacement follows
+                streamed = ""
+                if live is not None:
+                    live.update(Text.from_markup(label))
             elif kind == "line":
                 stop_live()
                 console.print(Text.from_markup(label) + Text(event["text"]))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from simulator.content.models import Difficulty, Persona, Scenario
+from simulator.engine.actor import VoiceConfig, resolve_mode
 from simulator.engine.director import DirectorContext
 from simulator.engine.prompts import buyer_system_prompt
 from simulator.engine.understand import AnalysisContext, FactProbe
@@ -24,6 +25,8 @@ class SessionContext:
     options: GenerationOptions = field(default_factory=GenerationOptions)
     retries: int = 2
     clock: Callable[[], float] = time.time
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
+    """Voice mode, whole-reply deadline and prefill (docs/voicing.md)."""
 
     @property
     def director(self) -> DirectorContext:
@@ -31,7 +34,7 @@ class SessionContext:
 
     @property
     def system_prompt(self) -> str:
-        return buyer_system_prompt(self.persona, self.scenario)
+        return buyer_system_prompt(self.persona, self.scenario, resolve_mode(self.voice.mode, self.llm))
 
     def analysis_context(self, previous_buyer_line: str) -> AnalysisContext:
         """What the message analysis may look at: this buyer's facts and this product."""

@@ -57,13 +57,14 @@ def act_node(state: SessionState, runtime: Runtime[SessionContext]) -> dict[str,
     move, buyer = state["move"], state["buyer"]
     assert move is not None
     writer = get_stream_writer()
-    locked = [f.say for f in ctx.persona.hidden_facts
-              if f.id not in buyer["facts_revealed"] and f.id != move["fact_id"]]
+    told_now = move["fact_id"] if move["kind"] == "reveal_fact" else None
+    locked = [text for f in ctx.persona.hidden_facts
+              if f.id not in buyer["facts_revealed"] and f.id != told_now for text in (f.say, *f.say_also)]
     rep_text = state.get("pending_rep") or OPENING_REP_MESSAGE
     voiced = voice_line(
         ctx.llm, system_prompt=ctx.system_prompt, history=state.get("voice_history", []),
         rep_text=rep_text, move=move, locked_facts=locked, options=ctx.options,
-        retries=ctx.retries, emit=writer,
+        retries=ctx.retries, emit=writer, config=ctx.voice, buyer_name=ctx.persona.name,
     )
     record = TurnRecord(
         index=len(state.get("transcript", [])), speaker="buyer", text=voiced.text, stage=buyer["stage"],

@@ -2,8 +2,9 @@
 
 The one layer the CLI, the web app, self-play and the tests all use. It owns the compiled graph,
 the checkpointer, the store and the (lazily created) LLM; handlers above it stay thin.
-Every call streams :data:`Event` dicts: ``session``, ``token``, ``line``, ``turn``, ``retry``,
-``warning``, ``ended``.
+Every call streams :data:`Event` dicts: ``session``, ``token``, ``reset``, ``line``, ``turn``,
+``retry``, ``warning``, ``ended``. ``token`` texts are checked sentences of the buyer's line; ``reset``
+means "clear the buyer's bubble" (a retry or a replacement follows); ``line`` is the final text.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from langgraph.types import Command
 from simulator.config import Settings
 from simulator.content.loader import ContentLibrary, load_library
 from simulator.content.models import Difficulty, Scenario
+from simulator.engine.actor import VoiceConfig
 from simulator.engine.context import SessionContext
 from simulator.engine.graph import build_graph
 from simulator.engine.speech import normalise_speech
@@ -252,6 +254,7 @@ class PracticeService:
                                       timeout_s=s.llm_timeout_s),
             retries=s.llm_retries,
             clock=self._clock,
+            voice=VoiceConfig(mode=s.voice_mode, deadline_s=s.reply_deadline_s, prefill=s.prefill),
         )
 
     def _values(self, session_id: str) -> dict[str, Any]:

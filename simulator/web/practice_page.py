@@ -126,6 +126,9 @@ def _fold(services: AppServices, update: CallUpdate, event: dict[str, Any], stre
     if kind == "token" and chat:
         streaming[0] += event.get("text", "")
         chat[-1]["content"] = esc(streaming[0], keep_lines=True)
+    elif kind == "reset" and chat:  # the shown text is abandoned (a retry or a replacement follows)
+        streaming[0] = ""
+        chat[-1]["content"] = "…"
     elif kind == "line" and chat:
         chat[-1]["content"] = esc(event.get("text", ""), keep_lines=True)
     elif kind == "turn":

@@ -177,6 +177,9 @@ def rep_audio_to_turn(
             if kind == "token":
                 streamed += event.get("text", "")
                 grown[-1] = {"role": "assistant", "content": esc(streamed)}
+            elif kind == "reset":  # the shown text is abandoned: a retry or a replacement follows
+                streamed = ""
+                grown[-1] = {"role": "assistant", "content": "…"}
             elif kind == "line":
                 final = event.get("text", "")
                 grown[-1] = {"role": "assistant", "content": esc(final)}
@@ -188,7 +191,7 @@ def rep_audio_to_turn(
                 status = f"**Call ended — {verdict}.** Your scorecard is below."
             else:
                 continue
-            busy = kind in ("token", "line")
+            busy = kind in ("token", "reset", "line")
             yield list(grown), heard.text, None, f"{esc(name)} is answering…" if busy else status
     except SparringError as exc:
         yield before, heard.text, None, f"⚠ {esc(exc)}"
