@@ -251,6 +251,10 @@ REACTION_PROPOSALS: tuple[str, ...] = (
 """A reaction reacts: proposals, demands and promises are the director's to make."""
 
 
+_GIST_DENIES = re.compile(r"\b(?:never|not|no|don't|didn't|haven't|won't|can't|nothing)\b|n't\b")
+"""A line that denies or refuses: a 'Sure,' before it would say yes to what it refuses."""
+
+
 def reaction_rejection_reason(sentence: str, *, gist: str, rep_text: str, mood: str = "") -> str | None:
     """Why an adapt-mode reaction (said before the gist) must not be spoken, or None.
 
@@ -263,6 +267,8 @@ def reaction_rejection_reason(sentence: str, *, gist: str, rep_text: str, mood: 
     words = set(_WORDS.findall(low)) - set(_WORDS.findall(normalise(gist)))
     if mood in NEGATIVE_MOODS and words & (ENTHUSIASM_WORDS | AFFIRMATIVE_WORDS):
         return f"reaction contradicts the {mood} mood"
+    if words & AFFIRMATIVE_WORDS and _GIST_DENIES.search(normalise(gist)):
+        return "reaction agrees before a line that denies or refuses"
     proposal = _phrase(low, REACTION_PROPOSALS)
     if proposal and proposal not in normalise(gist):
         return f"reaction proposes or demands something ({proposal!r})"

@@ -100,3 +100,10 @@ def base_url(sec: SecApp) -> str:
 
 
 __all__ = ["PASSWORD"]
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """This folder's app URL for every page: pytest-playwright caches its context arguments for the
+    whole session, so without this the first folder's app URL would leak into the other's tests."""
+    return {**browser_context_args, "base_url": base_url}

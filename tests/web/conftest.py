@@ -130,3 +130,10 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def base_url(live_app: LiveApp) -> str:
     return live_app.url
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """This folder's app URL for every page: pytest-playwright caches its context arguments for the
+    whole session, so without this the first folder's app URL would leak into the other's tests."""
+    return {**browser_context_args, "base_url": base_url}
