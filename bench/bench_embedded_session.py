@@ -28,7 +28,7 @@ from simulator.engine.audit import LeakReport, audit_transcript
 from simulator.engine.replay import play
 from simulator.llm.base import ChatRequest
 from simulator.llm.embedded import EmbeddedLLM, _load
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 
 DISCOVERY_10 = [
     "Hi Raj, thanks for taking the call. How's your week going?",

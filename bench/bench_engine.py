@@ -15,20 +15,16 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
-
-from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.types import Command
 
 from simulator.config import Settings
 from simulator.content.loader import load_library
 from simulator.engine.context import SessionContext
 from simulator.engine.director import direct, initial_state
-from simulator.engine.graph import build_graph
 from simulator.engine.understand import analyse
 from simulator.llm.base import ChatRequest
 from simulator.llm.scripted import ScriptedLLM
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
+from simulator.session.runner import ConversationRunner, rep_message
 
 REP_LINES = [
     "Hi Raj, thanks for taking the call. How's your week going?",
@@ -73,14 +69,14 @@ def bench_graph_memory(n: int) -> list[float]:
     sc = lib.scenario("saas-discovery-ops")
     ctx = SessionContext(persona=lib.persona(sc.persona), scenario=sc, difficulty="easy",
                          llm=ScriptedLLM(fallback=echo_gist))
-    graph = build_graph(InMemorySaver())
+    runner = ConversationRunner()
     times: list[float] = []
     while len(times) < n:
-        cfg: Any = {"configurable": {"thread_id": uuid.uuid4().hex}}
-        graph.invoke({"session_id": "b"}, cfg, context=ctx)
+        thread = uuid.uuid4().hex
+        runner.run(thread, ctx, {"session_id": "b"})
         for line in REP_LINES[:6]:
             t0 = time.perf_counter()
-            graph.invoke(Command(resume={"text": line}), cfg, context=ctx)
+            runner.run(thread, ctx, rep_message(line))
             times.append((time.perf_counter() - t0) * 1000)
     return times[:n]
 

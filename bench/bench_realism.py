@@ -450,7 +450,7 @@ def natural_scripts(drill: str) -> list[tuple[str, list[str]]]:
 def open_service(embedded: bool, data_dir: Path, *, grade: bool = False, judge: str = "auto",
                  llm: Any = None) -> Iterator[Any]:
     from simulator.config import Settings
-    from simulator.services.practice import PracticeService
+    from simulator.session import PracticeService
 
     settings = Settings(data_dir=data_dir, llm="embedded" if embedded else "template", judge=judge)  # type: ignore[arg-type]
     hook = None

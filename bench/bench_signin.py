@@ -87,7 +87,7 @@ def serve(port: int, users: int, workers: int | None) -> None:
     from simulator.llm.scripted import ScriptedLLM
     from simulator.services.app_services import AppServices
     from simulator.services.passwords import ARGON2_MEMORY_KIB, ARGON2_PARALLELISM, ARGON2_TIME_COST
-    from simulator.services.practice import PracticeService
+    from simulator.session import PracticeService
     from simulator.web.app import build_demo
     from simulator.web.server import build_web_app
     from simulator.web.server import serve as serve_app

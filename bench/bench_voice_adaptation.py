@@ -1,7 +1,7 @@
 """Does the embedded model earn its place? Adapted lines, leaks, rejections and latency, per voice mode.
 
 Drives the scripted rep conversations in tests/data/rep_scripts/ (the lines of
-``sparring selfplay --rep-script``) through :class:`simulator.services.practice.PracticeService`
+``sparring selfplay --rep-script``) through :class:`simulator.session.PracticeService`
 with the embedded model, and prints:
 
   adapted        share of spoken buyer lines that are not the director's gist (after lower-casing and
@@ -39,7 +39,7 @@ from simulator.engine.audit import LeakReport, audit_transcript
 from simulator.engine.selfplay_report import read_rep_script
 from simulator.llm.base import ChatRequest
 from simulator.llm.embedded import EmbeddedLLM
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 
 SCRIPTS_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "rep_scripts"
 DEV = ("saas-discovery-ops", "healthcare-discovery-it", "finserv-objection-champion",

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simulator.config import Settings
 from simulator.llm.guard import allow_real_models
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 from simulator.voice import (
     SentenceSplitter,
     VoiceSetting,

@@ -7,6 +7,8 @@ temperature 0 with a fixed seed and may only move two competencies by one level.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -68,6 +70,19 @@ def _check_transcript(transcript: list[TurnRecord]) -> None:
         raise TranscriptError("the transcript has no rep lines: nothing to grade")
 
 
+MODEL_FAILURES = ("deadline", "llm error", "cancelled")
+"""How the actor records a buyer line the model could not voice (``TurnRecord.rejected``)."""
+
+
+def model_failed_in_call(transcript: Sequence[Any]) -> str | None:
+    """Why the voice model failed on the call's last buyer line, if it did (then a judge call would
+    most likely wait out its whole deadline too, and End must not): None when it answered."""
+    buyers = [t for t in transcript if isinstance(t, dict) and t.get("speaker") == "buyer"]
+    reason = str(buyers[-1].get("rejected") or "") if buyers else ""
+    found = re.search(r"\b(" + "|".join(MODEL_FAILURES) + r"):", reason)  # also "reaction kept, rest …: deadline: …"
+    return found.group(1) if found else None
+
+
 def grade_session(
     transcript: list[TurnRecord],
     *,
@@ -92,7 +107,10 @@ def grade_session(
     scores, skipped = score_all(rubric, view, numbers)
     warnings: list[str] = []
     result = JudgeResult("skipped")
-    if llm is not None and judge_enabled(llm, options.judge.mode):
+    failing = model_failed_in_call(transcript)
+    if failing and llm is not None and judge_enabled(llm, options.judge.mode):
+        warnings.append(f"LLM judge skipped: the model failed in this call ({failing}); rule scores stand")
+    elif llm is not None and judge_enabled(llm, options.judge.mode):
         result = judge(llm, rubric, view, scores, options.judge)
         scores = apply_adjustments(scores, rubric, result)
         if result.warning:

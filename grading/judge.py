@@ -3,7 +3,9 @@
 The model gets a byte-stable rubric prefix, the rule scores, and the transcript as escaped data,
 and must answer JSON constrained by a schema (enums for the adjustment and the cited rep turn).
 Replies are validated in code; an invalid reply is retried, then the rule scores stand and the
-competency is flagged. The quote is copied from the cited line in code, never from the model.
+competency is flagged. The quote is copied from the cited line in code, never from the model. Any
+failure of the model call (an LLMError, or anything else a backend raises: malformed JSON, a dropped
+connection) is handled the same way: the judge is optional, so it never stops a scorecard.
 
 When it runs (:func:`judge_enabled`): ``auto`` asks an OpenAI-compatible backend (or any other
 generative one) but not the embedded model on CPU, whose judgement changed no grade when measured;
@@ -13,6 +15,7 @@ generative one) but not the embedded model on CPU, whose judgement changed no gr
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -24,6 +27,9 @@ from grading.scorecard import CompetencyScore, LLMAdjustment
 from grading.view import CallView
 from simulator.config import JudgeMode, Settings
 from simulator.llm.base import LLM, ChatRequest, GenerationOptions, LLMError, messages, model_name_of
+from simulator.llm.guard import RealModelCallForbidden
+
+log = logging.getLogger(__name__)
 
 JUDGE_MAX_CHARS = 9_000
 """Transcripts longer than this (in characters) are graded by the rules alone: they would not fit
@@ -108,7 +114,18 @@ def _complete_within(llm: LLM, request: ChatRequest, seconds: float) -> dict[str
 def validate_reply(
     reply: Any, competency_ids: list[str], turn_to_pos: dict[int, int], view: CallView
 ) -> dict[str, LLMAdjustment]:
-    """Check a reply against the schema in code and build the adjustments. Raises InvalidReply."""
+    """Check a reply against the schema in code and build the adjustments. Raises InvalidReply (only)."""
+    try:
+        return _validated(reply, competency_ids, turn_to_pos, view)
+    except InvalidReply:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:  # a shape no check foresaw
+        raise InvalidReply(f"unusable reply ({type(exc).__name__}: {exc})") from exc
+
+
+def _validated(
+    reply: Any, competency_ids: list[str], turn_to_pos: dict[int, int], view: CallView
+) -> dict[str, LLMAdjustment]:
     if not isinstance(reply, dict):
         raise InvalidReply("not a JSON object")
     if set(reply) != set(competency_ids):
@@ -198,10 +215,16 @@ def judge(
             return JudgeResult("ok", validate_reply(reply, ids, turn_to_pos, view), attempts=attempts)
         except JudgeTimeout:
             return _timed_out(settings, attempts)
-        except (LLMError, InvalidReply) as exc:
+        except RealModelCallForbidden:
+            raise  # a test reached for a real model: fail loudly, never a quiet fallback
+        except Exception as exc:  # LLMError, InvalidReply, or whatever else a backend raised
+            expected = isinstance(exc, LLMError | InvalidReply)
+            if not expected:
+                log.warning("LLM judge: the backend raised %s; treated as a failed attempt",
+                            type(exc).__name__, exc_info=True)
             if time.monotonic() >= deadline:  # the backend gave up at the deadline it was handed
                 return _timed_out(settings, attempts)
-            problem = str(exc)[:200]
+            problem = (str(exc) if expected else f"{type(exc).__name__}: {exc}")[:200]
     return JudgeResult(
         "fallback",
         warning=f"LLM judge reply invalid after {attempts} attempt(s) ({problem}); rule scores kept",

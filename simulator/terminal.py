@@ -10,16 +10,16 @@ from rich.live import Live
 from rich.text import Text
 
 from simulator.errors import SparringError
-from simulator.services.practice import Event, PracticeService
+from simulator.session import Event, PracticeService, Reply, fold
 
 END_COMMANDS = ("/end", "/quit", "/exit")
 HELP = "Type your reply and press Enter. /end ends the call; /help shows this."
 
 
-def render_events(console: Console, events: Iterator[Event], buyer_name: str) -> dict[str, Any] | None:
-    """Print a stream of events; the buyer's line streams token by token. Returns the 'ended' event."""
-    ended: dict[str, Any] | None = None
-    streamed = ""
+def render_reply(console: Console, events: Iterator[Event], buyer_name: str) -> Reply:
+    """Print a stream of events (folded with :func:`simulator.session.fold`); the buyer's line
+    streams as it is checked. Returns the folded reply (its ``ended`` event, its final ``line``)."""
+    reply = Reply()
     live: Live | None = None
     label = f"[bold cyan]{buyer_name}:[/] "
 
@@ -31,30 +31,28 @@ def render_events(console: Console, events: Iterator[Event], buyer_name: str) ->
 
     try:
         for event in events:
-            kind = event["type"]
-            if kind == "token":
-                streamed += event["text"]
-                if console.is_terminal:
-                    if live is None:
-                        live = Live(Text.from_markup(label), console=console, refresh_per_second=20, transient=True)
-                        live.start()
-                    live.update(Text.from_markup(label) + Text(streamed))
-            elif kind == "reset":  # the shown text is abandoned: a retry or a replacement follows
-                streamed = ""
-                if live is not None:
-                    live.update(Text.from_markup(label))
-            elif kind == "line":
+            before = reply
+            reply = fold(reply, event)
+            if event["type"] in ("token", "reset") and console.is_terminal:
+                if live is None:
+                    live = Live(Text.from_markup(label), console=console, refresh_per_second=20, transient=True)
+                    live.start()
+                live.update(Text.from_markup(label) + Text(reply.shown))
+            elif event["type"] == "line":
                 stop_live()
                 console.print(Text.from_markup(label) + Text(event["text"]))
-                streamed = ""
-            elif kind == "warning":
+            elif len(reply.warnings) > len(before.warnings):
                 stop_live()
-                console.print(f"[yellow]! {event['text']}[/]")
-            elif kind == "ended":
-                ended = event
+                console.print(f"[yellow]! {reply.warnings[-1]}[/]")
     finally:
         stop_live()
-    return ended
+    return reply
+
+
+def render_events(console: Console, events: Iterator[Event], buyer_name: str) -> dict[str, Any] | None:
+    """Print a stream of events; returns the 'ended' event (None while the call goes on)."""
+    ended = render_reply(console, events, buyer_name).ended
+    return dict(ended) if ended is not None else None
 
 
 def print_outcome(console: Console, ended: dict[str, Any]) -> None:
@@ -91,6 +89,9 @@ def converse(
         command = text.strip().lower()
         if command == "/help":
             console.print(HELP)
+            continue
+        if command.startswith("/") and command not in END_COMMANDS:
+            console.print(f"[yellow]Unknown command {text.strip()!r}: nothing was sent.[/] {HELP}")
             continue
         events = service.end(session_id) if command in END_COMMANDS else service.send(session_id, text)
         try:

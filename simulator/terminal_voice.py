@@ -20,8 +20,8 @@ from rich.text import Text
 
 from simulator.content.models import Persona
 from simulator.errors import SparringError
-from simulator.services.practice import Event, PracticeService
-from simulator.terminal import END_COMMANDS, converse, render_events
+from simulator.session import Event, PracticeService
+from simulator.terminal import END_COMMANDS, converse, render_reply
 from simulator.voice import (
     Recorder,
     Speech,
@@ -84,13 +84,12 @@ class VoiceConversation:
         ask: Callable[[str], str],
         *,
         persona: Persona,
-        user_id: str | None = None,
         io: VoiceIO | None = None,
         stop_recording: Callable[[Recorder], object] | None = None,
         max_seconds: float = MAX_RECORDING_S,
     ) -> None:
         self.service, self.session_id, self.console, self.ask = service, session_id, console, ask
-        self.persona, self.user_id = persona, user_id
+        self.persona = persona
         self.io = io or VoiceIO()
         self.stop_recording = stop_recording or (lambda _rec: self.ask(STOP_PROMPT))
         self.max_seconds = max_seconds
@@ -102,16 +101,8 @@ class VoiceConversation:
 
     def show(self, events: Iterator[Event]) -> tuple[dict[str, Any] | None, str]:
         """Print the streamed reply; return the 'ended' event and the buyer's final line."""
-        final = [""]
-
-        def capture(stream: Iterator[Event]) -> Iterator[Event]:
-            for event in stream:
-                if event["type"] == "line":
-                    final[0] = event["text"]
-                yield event
-
-        ended = render_events(self.console, capture(events), self.persona.name)
-        return ended, final[0]
+        reply = render_reply(self.console, events, self.persona.name)
+        return (dict(reply.ended) if reply.ended is not None else None), reply.line or ""
 
     def speak(self, line: str) -> None:
         """Say the buyer's line in the persona's voice; remember when it ended and how long it was."""
@@ -190,15 +181,18 @@ class VoiceConversation:
             if command == "/help":
                 self.console.print(VOICE_HELP)
                 continue
+            if command.startswith("/") and command not in END_COMMANDS:
+                self.console.print(f"[yellow]Unknown command {typed.strip()!r}: nothing was sent.[/] {VOICE_HELP}")
+                continue
             if command in END_COMMANDS:
-                events = self.service.end(self.session_id, user_id=self.user_id)
+                events = self.service.end(self.session_id)
             elif typed.strip():
-                events = self.service.send(self.session_id, typed, user_id=self.user_id, speech=self.typed_speech())
+                events = self.service.send(self.session_id, typed, speech=self.typed_speech())
             else:
                 spoken = self.record()
                 if spoken is None:
                     continue
-                events = self.service.send(self.session_id, spoken[0], user_id=self.user_id, speech=spoken[1])
+                events = self.service.send(self.session_id, spoken[0], speech=spoken[1])
             try:
                 ended, line = self.show(events)
             except SparringError as exc:
@@ -217,7 +211,6 @@ def converse_by_voice(
     *,
     persona: Persona,
     first_events: Iterator[Event] | None = None,
-    user_id: str | None = None,
     io: VoiceIO | None = None,
     stop_recording: Callable[[Recorder], object] | None = None,
     max_seconds: float = MAX_RECORDING_S,
@@ -233,6 +226,6 @@ def converse_by_voice(
         console.print(f"[yellow]Voice is not available: {reason} Continuing in text.[/]")
         return converse(service, session_id, console, lambda: ask("[bold green]You:[/] "),
                         buyer_name=persona.name, first_events=first_events)
-    call = VoiceConversation(service, session_id, console, ask, persona=persona, user_id=user_id, io=io,
+    call = VoiceConversation(service, session_id, console, ask, persona=persona, io=io,
                              stop_recording=stop_recording, max_seconds=max_seconds)
     return call.run(first_events)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from simulator.config import Settings
 from simulator.llm import guard
+from simulator.store.db import libpq_conninfo
 
 
 @pytest.fixture(autouse=True)
@@ -51,3 +54,30 @@ def embedded_model_settings(tmp_path_factory: pytest.TempPathFactory) -> Setting
     user_model = default_model_target(Settings())
     model_path = user_model if is_verified(user_model, DEFAULT_MODEL_SHA256) else None
     return Settings(cache_dir=cache, data_dir=cache / "data", model_path=model_path, llm="embedded")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose connections use a fresh schema, dropped afterwards (marked ``postgres``)."""
+    base = os.environ.get("SPARRING_TEST_DATABASE_URL")
+    if not base:
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(
+                'CI is set but SPARRING_TEST_DATABASE_URL is not: run eval "$(.ci/postgres.sh)" first'
+            )
+        pytest.skip('SPARRING_TEST_DATABASE_URL not set (eval "$(.ci/postgres.sh)" to run PostgreSQL tests)')
+    import psycopg
+
+    schema = f"w_{uuid.uuid4().hex[:12]}"
+    admin = libpq_conninfo(base)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield (
+            make_url(base)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')

@@ -9,15 +9,16 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from simulator.config import Settings
-from simulator.errors import InvalidMessageError, SessionStateError, UnknownIdError
+from simulator.errors import InvalidMessageError, PermissionDeniedError, SessionStateError, UnknownIdError
 from simulator.llm.base import ChatRequest, LLMError
 from simulator.llm.scripted import ScriptedLLM
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 
 
 def _gist_of(request: ChatRequest) -> str:
@@ -136,13 +137,27 @@ def test_bad_input_is_refused_and_nothing_is_lost(service: PracticeService) -> N
         list(service.send("missing", "hello"))
 
 
+@dataclass(frozen=True)
+class Rep:
+    """A signed-in user as the conversation service sees one."""
+
+    id: str
+    disabled: bool = False
+
+
 def test_a_rep_cannot_touch_another_users_session(service: PracticeService) -> None:
-    sid = list(service.start("saas-discovery-ops", user_id="alice"))[0]["session_id"]
-    with pytest.raises(SessionStateError):
-        service.get(sid, user_id="bob")
-    with pytest.raises(SessionStateError):
-        list(service.send(sid, "hi", user_id="bob"))
+    alice, bob = Rep("alice"), Rep("bob")
+    sid = list(service.start("saas-discovery-ops", actor=alice))[0]["session_id"]
+    with pytest.raises(PermissionDeniedError, match="no practice session"):
+        service.get(sid, actor=bob)
+    for attempt in (lambda: service.send(sid, "hi", actor=bob), lambda: service.end(sid, actor=bob),
+                    lambda: service.resume(sid, actor=bob)):
+        with pytest.raises(PermissionDeniedError, match="no practice session"):
+            list(attempt())
+    with pytest.raises(PermissionDeniedError, match="disabled"):
+        list(service.send(sid, "hi", actor=Rep("alice", disabled=True)))
     assert service.list(user_id="bob") == []
+    assert [e["type"] for e in service.send(sid, "hi", actor=alice)][0] == "accepted"
 
 
 def test_ending_stores_outcome_and_refuses_more_messages(service: PracticeService) -> None:
@@ -162,7 +177,7 @@ _CHILD = textwrap.dedent("""
     from simulator.config import Settings
     from simulator.llm.base import LLMError
     from simulator.llm.scripted import ScriptedLLM
-    from simulator.services.practice import PracticeService
+    from simulator.session import PracticeService
 
     def voice(request):
         if "budget" in request.messages[-1]["content"]:

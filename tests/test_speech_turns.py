@@ -11,7 +11,7 @@ from simulator.config import Settings
 from simulator.engine.speech import normalise_speech, rep_speech_fields
 from simulator.engine.state import TurnRecord, add_turns
 from simulator.errors import InvalidMessageError
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 
 WORDS = [
     {"text": "Um,", "start": 0.40, "end": 0.62},

@@ -653,8 +653,12 @@ def test_version_1_database_is_migrated(tmp_path: Path) -> None:
     engine.dispose()
     with sqlite3.connect(path) as conn:  # turn it back into a version-1 database
         conn.execute("ALTER TABLE turns DROP COLUMN speech")
+        for column in ("turn_holder", "turn_until", "abandoned_at"):
+            conn.execute(f"ALTER TABLE sessions DROP COLUMN {column}")
         conn.execute("UPDATE schema_version SET version = 1")
     engine = create_db_engine(f"sqlite:///{path}")
-    assert init_schema(engine) == 2 and get_schema_version(engine) == 2
+    assert init_schema(engine) == 3 and get_schema_version(engine) == 3
     with sqlite3.connect(path) as conn:
         assert "speech" in [row[1] for row in conn.execute("PRAGMA table_info(turns)")]
+        session_columns = [row[1] for row in conn.execute("PRAGMA table_info(sessions)")]
+        assert {"turn_holder", "turn_until", "abandoned_at"} <= set(session_columns)

@@ -74,7 +74,7 @@ _SPELLED_AMOUNT = re.compile(
     r"\b(?:a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
     r"fifty|sixty|seventy|eighty|ninety|hundred)[ -](?:\w+[ -])?(?:hundred|thousand|million|percent|grand|k)\b"
 )
-_LABEL = re.compile(r"^\s*\**([A-Za-z][A-Za-z .'()-]{0,40}?)\**\s*:\s*")
+_LABEL = re.compile(r"^\s*\**([A-Za-z][A-Za-z .,'()-]{0,48}?)\**\s*:\s*")
 _WORDS = re.compile(r"[a-z0-9$%']+")
 
 
@@ -101,17 +101,22 @@ def is_role_break(reason: str) -> bool:
 def split_label(text: str) -> tuple[str | None, str]:
     """(speaker label, rest) when the text opens with 'Label:' (a name, 'Buyer', 'Rep', ...), else (None, text).
 
-    A label is at most four words and contains no sentence end, so "Sure. Here's the thing: ..." is
-    not taken for one.
+    A label is at most four words (eight when it names the seller's side: "Sales Rep Alex from
+    OrderFlow:") and contains no sentence end, so "Sure. Here's the thing: ..." is not taken for one.
+    Markdown bold around a label ("**Raj:**") is part of it.
     """
-    match = _LABEL.match(text)
+    unwrapped = text.lstrip("*").lstrip()
+    match = _LABEL.match(unwrapped)
     if match is None:
         return None, text
-    label = match.group(1).strip()
+    label = match.group(1).strip().strip("*").strip()
     honorific = label.lower().startswith(("mr.", "ms.", "mrs.", "dr."))
-    if len(label.split()) > 4 or (re.search(r"[.!?]\s", label + " ") and not honorific):
+    words = len(label.split())
+    seller_side = is_role_label(label)
+    sentence_end = re.search(r"[.!?]\s", label + " ") and not honorific
+    if words > 8 or ((words > 4 or "," in label) and not seller_side) or sentence_end:
         return None, text
-    return label, text[match.end():]
+    return label, unwrapped[match.end():].lstrip("*").lstrip()
 
 
 def is_role_label(label: str) -> bool:

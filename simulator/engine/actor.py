@@ -68,6 +68,13 @@ class VoiceConfig:
     prefill: bool = True
     """After the line, let the backend evaluate the next turn's prompt prefix while the rep types."""
     clock: Callable[[], float] = time.monotonic
+    cancel: threading.Event | None = None
+    """Set when the rep ends the call mid-reply: the model is abandoned within ``CANCEL_POLL_S`` and
+    the checked gist is spoken, so the turn finishes and the call can end."""
+
+
+CANCEL_POLL_S = 0.1
+"""How often a streaming reply looks at the cancel flag."""
 
 
 @dataclass(frozen=True)
@@ -194,15 +201,20 @@ class SentenceGate:
 
 # --------------------------------------------------------------------------- streaming
 
-def _produce(llm: LLM, request: ChatRequest, out: queue.Queue[tuple[str, Any]], stop: threading.Event) -> None:
-    """Run one model stream in a worker thread, passing chunks to the actor until told to stop."""
+def _produce(llm: LLM, request: ChatRequest, out: queue.Queue[tuple[str, Any]], stop: threading.Event,
+             holder: list[Any]) -> None:
+    """Run one model stream in a worker thread, passing chunks to the actor until told to stop.
+
+    The stream is put in ``holder`` so the actor can close it from its own thread when it gives up
+    (backends whose stream says ``closable_from_any_thread`` then cut the connection at once)."""
     try:
         stream: Iterator[str] = llm.stream_chat(request)
+        holder.append(stream)
         try:
             for chunk in stream:
-                out.put(("chunk", chunk))
                 if stop.is_set():
                     break
+                out.put(("chunk", chunk))
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
@@ -214,22 +226,39 @@ def _produce(llm: LLM, request: ChatRequest, out: queue.Queue[tuple[str, Any]], 
         out.put(("fatal", exc))
 
 
+def _abandon(holder: list[Any]) -> None:
+    """Cut a stream the actor gave up on, when its backend allows that from another thread."""
+    for stream in holder:
+        if getattr(stream, "closable_from_any_thread", False):
+            try:
+                stream.close()
+            except Exception:  # best effort: the worker ends at its own deadline anyway
+                log.debug("closing an abandoned stream failed", exc_info=True)
+
+
 @dataclass
 class _Attempt:
     gate: SentenceGate
     error: str | None = None
     timed_out: bool = False
+    cancelled: bool = False
 
 
 def _stream_attempt(llm: LLM, request: ChatRequest, gate: SentenceGate, emit: Emit,
-                    deadline: float | None, clock: Callable[[], float], max_sentences: int | None = None) -> _Attempt:
+                    deadline: float | None, clock: Callable[[], float], max_sentences: int | None = None,
+                    cancel: threading.Event | None = None) -> _Attempt:
     """One model call through the gate; emits a token event per sentence that passed.
 
     With ``max_sentences`` the stream is abandoned once that many sentences passed (adapt mode wants
     only the reaction)."""
     chunks: queue.Queue[tuple[str, Any]] = queue.Queue()
     stop = threading.Event()
-    worker = threading.Thread(target=_produce, args=(llm, request, chunks, stop), daemon=True,
+    holder: list[Any] = []
+    if deadline is not None:  # the backend gives up when the actor does, and closes its connection
+        left = max(0.05, deadline - clock())
+        if left < request.options.timeout_s:
+            request = replace(request, options=replace(request.options, timeout_s=left))
+    worker = threading.Thread(target=_produce, args=(llm, request, chunks, stop, holder), daemon=True,
                               name="sparring-voice")
     worker.start()
 
@@ -240,12 +269,18 @@ def _stream_attempt(llm: LLM, request: ChatRequest, gate: SentenceGate, emit: Em
 
     try:
         while True:
+            if cancel is not None and cancel.is_set():
+                return _Attempt(gate, timed_out=True, cancelled=True)
             timeout = None if deadline is None else deadline - clock()
             if timeout is not None and timeout <= 0:
                 return _Attempt(gate, timed_out=True)
+            if cancel is not None:
+                timeout = CANCEL_POLL_S if timeout is None else min(timeout, CANCEL_POLL_S)
             try:
                 kind, payload = chunks.get(timeout=timeout)
             except queue.Empty:
+                if cancel is not None and (deadline is None or clock() < deadline):
+                    continue
                 return _Attempt(gate, timed_out=True)
             if kind == "chunk":
                 show(gate.feed(payload))
@@ -264,6 +299,7 @@ def _stream_attempt(llm: LLM, request: ChatRequest, gate: SentenceGate, emit: Em
                 raise payload
     finally:
         stop.set()
+        _abandon(holder)
 
 
 def _stream_gist(gist: str, emit: Emit, lead: str = "") -> None:
@@ -393,8 +429,12 @@ def voice_line(
             emit({"type": "reset"})
             shown = ""
         gate = SentenceGate(check)
-        result = _stream_attempt(llm, request, gate, emit, deadline, clock, 1 if reacting else None)
+        result = _stream_attempt(llm, request, gate, emit, deadline, clock, 1 if reacting else None,
+                                 config.cancel)
         shown = gate.shown
+        if result.cancelled:
+            log.info("buyer line cut short: the call is ending")
+            return fallback(gate, "cancelled: the rep ended the call")
         if result.timed_out:
             log.info("buyer line past the %.1f s deadline; speaking the gist", config.deadline_s or 0)
             return fallback(gate, f"deadline: no checked reply within {config.deadline_s:g} s")
@@ -410,7 +450,10 @@ def voice_line(
             pause = min(0.5 * (attempt + 1), 2.0)
             if deadline is not None:
                 pause = min(pause, max(0.0, deadline - clock()))
-            time.sleep(pause)
+            if config.cancel is not None and config.cancel.wait(pause):
+                return fallback(gate, "cancelled: the rep ended the call", error)
+            if config.cancel is None:
+                time.sleep(pause)
             if deadline is not None and clock() >= deadline:
                 return fallback(gate, f"deadline: no checked reply within {config.deadline_s:g} s", error)
     if error is not None:

@@ -9,18 +9,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
-
-from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.types import Command
 
 from simulator.content.loader import ContentLibrary, load_library
 from simulator.content.models import Difficulty
 from simulator.engine.context import SessionContext
-from simulator.engine.graph import build_graph
 from simulator.engine.state import BuyerState, Outcome, TurnRecord
 from simulator.llm.base import LLM
 from simulator.llm.template import TemplateLLM
+from simulator.session.runner import ConversationRunner, end_call, rep_message
 
 
 @dataclass(frozen=True)
@@ -56,13 +52,13 @@ def play(
     persona = library.persona(persona_id or scenario.persona)
     ctx = SessionContext(persona=persona, scenario=scenario, difficulty=difficulty,
                          llm=llm or TemplateLLM(), clock=clock)
-    graph = build_graph(InMemorySaver())
+    runner = ConversationRunner()
     session_id = session_id or f"play-{scenario.id}-{persona.id}-{difficulty}"
-    config: Any = {"configurable": {"thread_id": f"{session_id}-{uuid.uuid4().hex[:8]}"}}
-    graph.invoke({"session_id": session_id}, config, context=ctx)
+    thread = f"{session_id}-{uuid.uuid4().hex[:8]}"
+    runner.run(thread, ctx, {"session_id": session_id})
     lines = iter(rep) if not callable(rep) else None
     while True:
-        values = graph.get_state(config).values
+        values = runner.values(thread)
         if values.get("outcome") is not None:
             break
         if lines is not None:
@@ -70,9 +66,8 @@ def play(
         else:
             assert callable(rep)
             text = rep(values["transcript"], values["buyer"])
-        resume: dict[str, Any] = {"end": True} if text is None else {"text": text}
-        graph.invoke(Command(resume=resume), config, context=ctx)
-    values = graph.get_state(config).values
+        runner.run(thread, ctx, end_call() if text is None else rep_message(text))
+    values = runner.values(thread)
     return PlayResult(transcript=values["transcript"], buyer=values["buyer"], outcome=values["outcome"])
 
 

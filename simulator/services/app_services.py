@@ -15,9 +15,9 @@ from simulator.services.exports import ExportService
 from simulator.services.hints import HintService
 from simulator.services.leaderboard import Leaderboard
 from simulator.services.passwords import Passwords
-from simulator.services.practice import PracticeService
 from simulator.services.practice_access import PracticeAccess
 from simulator.services.teams import TeamService
+from simulator.session import PracticeService
 
 
 @dataclass

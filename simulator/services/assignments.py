@@ -20,9 +20,9 @@ from simulator.content.loader import ContentLibrary
 from simulator.errors import PermissionDeniedError, SparringError
 from simulator.services.access import User, require_manager
 from simulator.services.cohorts import CohortService
-from simulator.services.practice import DIFFICULTIES
 from simulator.services.scorecards import overall
 from simulator.services.teams import TeamService
+from simulator.session import DIFFICULTIES
 from simulator.store.db import read_transaction, write_transaction
 from simulator.store.schema import assignments, team_members
 from simulator.store.sessions import SessionStore
@@ -239,7 +239,7 @@ class AssignmentService:
         sessions = [
             s
             for s in self._store.list_sessions(user_id=user_id, scenario_id=item.scenario_id, limit=1000)
-            if s.difficulty == item.difficulty and s.created_at >= item.created_at
+            if s.difficulty == item.difficulty and s.created_at >= item.created_at and not s.abandoned
         ]
         ended = [s for s in sessions if s.status == "ended"]
         scores = [v for v in (overall(s) for s in ended) if v is not None]

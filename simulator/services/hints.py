@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 
+from simulator.content.facts import count_facts
 from simulator.content.models import Persona, Scenario
 from simulator.engine.state import BuyerState, TurnRecord
 from simulator.errors import SessionStateError
@@ -96,17 +97,16 @@ def choose_hint(
             f"When you asked “{_quote(asked)}”, {name} hinted there is more to it. Follow up "
             f"with an open question on the same subject.{low}"
         )
-    revealed = len(b.get("facts_revealed") or [])
-    needed = scenario.success.min_facts or 0
-    if scenario.kind == "discovery" and revealed < needed:
+    facts = count_facts(persona, b.get("facts_revealed") or [], scenario)  # as the brief and scorecard count
+    if scenario.kind == "discovery" and not facts.enough:
         if float(b.get("trust") or 0) < 0.35 and not b.get("rapport"):
             return "trust", (
                 f"{name} doesn't trust you enough yet to open up. Build a little rapport and ask "
                 f"about their priorities before going deeper.{low}"
             )
         return "discover", (
-            f"You've uncovered {revealed} of the {needed} things this call needs. Ask open "
-            f"questions about the areas your brief lists, one at a time.{low}"
+            f"You've uncovered {facts.found} of {name}'s {facts.total} key facts; this call needs "
+            f"{facts.needed}. Ask open questions about the areas your brief lists, one at a time.{low}"
         )
     if scenario.kind == "negotiation":
         concessions = b.get("concessions") or []
@@ -169,8 +169,8 @@ class HintService:
 
     def hint(self, actor: User, session_id: str) -> Hint:
         """A hint for the actor's own session in progress (refused once the limit is used)."""
-        record = self._access.own_record(actor, session_id)
-        view = self._access.practice.get(record.id, user_id=actor.id)
+        view = self._access.practice.get(session_id, actor=actor)
+        record = view.record
         if not view.waiting_for_rep or view.buyer is None:
             raise SessionStateError("Hints are for a call in progress; this one has ended.")
         lib = self._access.practice.library

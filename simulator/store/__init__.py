@@ -6,7 +6,7 @@ Nothing connects at import time. Typical wiring::
     init_schema(engine)
     store = SessionStore(engine)
     with open_checkpointer(settings) as checkpointer:
-        graph = build_graph(checkpointer)
+        runner = ConversationRunner(checkpointer)   # simulator.session
 """
 
 from simulator.store.checkpoints import memory_checkpointer, open_checkpointer

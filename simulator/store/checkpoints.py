@@ -29,28 +29,41 @@ What we found in langgraph-checkpoint-sqlite 3.1.2 (``SqliteSaver``), and what w
   ``stream`` wait for every write before returning, so a state returned at ``interrupt()`` is on
   disk; a kill in the middle of a run resumes from the last finished step.
 
-``PostgresSaver`` (langgraph-checkpoint-postgres 3.2.0) also serialises its calls with a lock, so
-one saver uses one connection at a time; we give it a small psycopg pool anyway, because the pool
-checks connections on checkout and replaces one broken by a server restart. ``setup()`` runs under
-a PostgreSQL advisory lock so that processes starting together do not race on its migrations.
-Every ``put``/``put_writes`` is its own autocommit transaction (about four per turn), so by default
-the pool's connections run with ``synchronous_commit=off``, the same durability trade as SQLite's
-``NORMAL`` (see :mod:`simulator.store.db`); ``pg_synchronous_commit="on"`` restores fsync per commit.
+``PostgresSaver`` (langgraph-checkpoint-postgres 3.2.0) serialises every call with one
+``threading.Lock``, which guards a single shared connection, and keeps that lock when it is given a
+pool. With 50 users (about seven checkpoint calls per message) the calls queued behind each other:
+52-55 ms per call at the median, against 1-2 ms of actual SQL (``bench/bench_web.py --profile``).
+We give it a psycopg pool (``pg_pool_size``, default 10 connections, 2 kept open) and replace the
+lock with a no-op, so each call takes its own pooled connection; the pool is thread-safe and
+LangGraph orders the writes of one thread itself. A connection is pinged on checkout only when it
+is new or idle for more than :data:`~simulator.store.db.PING_AFTER_IDLE_S` (a ping on every
+checkout was one extra round trip per call), so one broken by a server restart is still replaced.
+``setup()`` runs once, at open, under a PostgreSQL advisory lock so that processes starting
+together do not race on its migrations. Every ``put``/``put_writes`` is its own autocommit
+transaction (four ``put`` and one or two ``put_writes`` per message with ``durability="sync"``),
+so by default the pool's connections run with ``synchronous_commit=off``, the same durability
+trade as SQLite's ``NORMAL`` (see :mod:`simulator.store.db`); ``pg_synchronous_commit="on"``
+restores fsync per commit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Iterator
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from simulator.config import Settings
-from simulator.store.db import check_synchronous_commit, is_postgres, libpq_conninfo
+from simulator.store.db import PING_AFTER_IDLE_S, check_synchronous_commit, is_postgres, libpq_conninfo
 
 _SQLITE_BUSY_TIMEOUT_S = 30.0
 _PG_SETUP_LOCK = 0x5350_4143  # advisory lock key for PostgresSaver.setup()
@@ -73,17 +86,21 @@ def connect_checkpoint_sqlite(path: Path, *, synchronous: str = "NORMAL") -> sql
 
 @contextmanager
 def open_checkpointer(
-    settings: Settings, *, sqlite_synchronous: str = "NORMAL", pg_synchronous_commit: str | None = "off"
+    settings: Settings,
+    *,
+    sqlite_synchronous: str = "NORMAL",
+    pg_synchronous_commit: str | None = "off",
+    pg_pool_size: int = 10,
 ) -> Iterator[BaseCheckpointSaver[str]]:
     """Yield a ready (``setup()`` done) checkpointer for ``settings``; close it on exit.
 
-    PostgreSQL URL → ``PostgresSaver`` on a small psycopg pool in that database; anything else →
-    ``SqliteSaver`` on ``settings.checkpoint_path``. One checkpointer serves every session (thread)
-    of the process; compile the graph with it.
+    PostgreSQL URL → ``PostgresSaver`` on a psycopg pool of ``pg_pool_size`` connections in that
+    database; anything else → ``SqliteSaver`` on ``settings.checkpoint_path``. One checkpointer
+    serves every session (thread) of the process; compile the graph with it.
     """
     url = settings.resolved_database_url
     if is_postgres(url):
-        with _open_postgres_saver(libpq_conninfo(url), pg_synchronous_commit) as saver:
+        with _open_postgres_saver(libpq_conninfo(url), pg_synchronous_commit, pg_pool_size) as saver:
             yield saver
         return
     conn = connect_checkpoint_sqlite(settings.checkpoint_path, synchronous=sqlite_synchronous)
@@ -96,7 +113,9 @@ def open_checkpointer(
 
 
 @contextmanager
-def _open_postgres_saver(conninfo: str, synchronous_commit: str | None) -> Iterator[BaseCheckpointSaver[str]]:
+def _open_postgres_saver(
+    conninfo: str, synchronous_commit: str | None, pool_size: int
+) -> Iterator[BaseCheckpointSaver[str]]:
     # Imported here: PostgreSQL support is an optional extra (sparring[postgres]).
     import psycopg
     from langgraph.checkpoint.postgres import PostgresSaver
@@ -104,6 +123,7 @@ def _open_postgres_saver(conninfo: str, synchronous_commit: str | None) -> Itera
     from psycopg_pool import ConnectionPool
 
     setting = check_synchronous_commit(synchronous_commit) if synchronous_commit is not None else None
+    idle = _IdleCheck(ConnectionPool.check_connection)
 
     def configure(conn: psycopg.Connection[DictRow]) -> None:
         if setting is not None:
@@ -112,15 +132,17 @@ def _open_postgres_saver(conninfo: str, synchronous_commit: str | None) -> Itera
     with ConnectionPool[psycopg.Connection[DictRow]](
         conninfo,
         connection_class=psycopg.Connection[DictRow],
-        min_size=1,
-        max_size=2,
+        min_size=min(2, pool_size),
+        max_size=pool_size,
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
-        check=ConnectionPool.check_connection,
+        check=idle.check,
         configure=configure,
         name="sparring-checkpoints",
         open=True,
     ) as pool:
         saver = PostgresSaver(pool)
+        # The saver's lock guards a single shared connection; on a pool every call takes its own.
+        saver.lock = contextlib.nullcontext()  # type: ignore[assignment]
         with psycopg.connect(conninfo, autocommit=True) as lock_conn:
             lock_conn.execute("SELECT pg_advisory_lock(%s)", (_PG_SETUP_LOCK,))
             try:
@@ -128,6 +150,28 @@ def _open_postgres_saver(conninfo: str, synchronous_commit: str | None) -> Itera
             finally:
                 lock_conn.execute("SELECT pg_advisory_unlock(%s)", (_PG_SETUP_LOCK,))
         yield saver
+
+
+class _IdleCheck:
+    """psycopg_pool ``check`` callback: ping a connection on checkout only when it is new or was
+    last handed out more than :data:`~simulator.store.db.PING_AFTER_IDLE_S` ago.
+
+    (Not a ``reset`` callback noting when it came back: with one, the pool returns every connection
+    through a worker thread, a thread hand-off on every checkpoint call.)
+    """
+
+    def __init__(self, ping: Callable[[Any], None]) -> None:
+        self._ping = ping
+        self._lock = threading.Lock()
+        self._last_out: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+    def check(self, conn: Any) -> None:
+        now = time.monotonic()
+        with self._lock:
+            last = self._last_out.get(conn)
+            self._last_out[conn] = now
+        if last is None or now - last > PING_AFTER_IDLE_S:
+            self._ping(conn)
 
 
 @contextmanager

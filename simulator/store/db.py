@@ -11,11 +11,15 @@ an OS crash or power cut can lose the last commits but never corrupts the file).
 a write transaction takes the write lock up front and waits on the busy timeout, instead of
 failing when a read-then-write transaction finds its snapshot stale.
 
-PostgreSQL details: the psycopg 3 driver, connections pinged on checkout, and by default
-``synchronous_commit=off`` for our connections: the same trade as SQLite's ``NORMAL`` (a killed
-app loses nothing; a server crash can lose the last ~0.6 s of commits, never consistency). Each
-commit otherwise waits for a WAL fsync (4-8 ms on the test machine). Pass
-``pg_synchronous_commit="on"`` (or ``None`` for the server's setting) to change it.
+PostgreSQL details: the psycopg 3 driver, and by default ``synchronous_commit=off`` for our
+connections: the same trade as SQLite's ``NORMAL`` (a killed app loses nothing; a server crash can
+lose the last ~0.6 s of commits, never consistency). Each commit otherwise waits for a WAL fsync
+(4-8 ms on the test machine). Pass ``pg_synchronous_commit="on"`` (or ``None`` for the server's
+setting) to change it. Every round trip counts: with many threads each one releases the GIL and
+waits to get it back, so a pooled connection is pinged only when it has been idle for more than
+:data:`PING_AFTER_IDLE_S` (not on every checkout), and :func:`read_transaction` runs in autocommit
+(no ``BEGIN``/``COMMIT``). Per message that took the store from 18 round trips to 10 (``bench/bench_web.py
+--profile``; docs/benchmarks.md, Store).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text, update
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from simulator.errors import SparringError
@@ -47,6 +52,9 @@ from simulator.store.schema import SCHEMA_VERSION, metadata, schema_version, sto
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
 _BEGIN_OPTION = "sparring_sqlite_begin"
 _PG_SCHEMA_LOCK = 0x5350_4152  # "SPAR": advisory lock key serialising init_schema across processes
+_IDLE_SINCE = "sparring_idle_since"
+PING_AFTER_IDLE_S = 1.0
+"""A pooled PostgreSQL connection idle for longer than this is pinged before use (store and checkpoints)."""
 
 
 class SchemaVersionError(SparringError):
@@ -60,7 +68,14 @@ def _add_turn_speech(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE turns ADD COLUMN speech JSON"))
 
 
-MIGRATIONS: dict[int, Migration] = {1: _add_turn_speech}
+def _add_turn_lease(conn: Connection) -> None:
+    """v2 → v3: the per-session turn lease and the abandoned-call stamp."""
+    conn.execute(text("ALTER TABLE sessions ADD COLUMN turn_holder VARCHAR(160)"))
+    conn.execute(text("ALTER TABLE sessions ADD COLUMN turn_until FLOAT"))
+    conn.execute(text("ALTER TABLE sessions ADD COLUMN abandoned_at FLOAT"))
+
+
+MIGRATIONS: dict[int, Migration] = {1: _add_turn_speech, 2: _add_turn_lease}
 """``MIGRATIONS[n]`` upgrades a database at version ``n`` to ``n + 1``."""
 
 
@@ -108,8 +123,8 @@ def create_db_engine(
     if parsed.get_backend_name() != "postgresql":
         return create_engine(parsed, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30,
                              echo=echo)
-    engine = create_engine(parsed, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30,
-                           pool_pre_ping=True, echo=echo)
+    engine = create_engine(parsed, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30, echo=echo)
+    _ping_when_idle(engine)
     if pg_synchronous_commit is not None:
         setting = check_synchronous_commit(pg_synchronous_commit)
 
@@ -120,6 +135,28 @@ def create_db_engine(
             dbapi_conn.commit()
 
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection on checkout when it has been idle for more than :data:`PING_AFTER_IDLE_S`.
+
+    Like ``pool_pre_ping`` (a connection broken by a server restart is replaced, not handed out),
+    without a round trip on every checkout: under load a connection is reused within milliseconds.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is not None and time.monotonic() - since <= PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"connection failed its ping: {exc}") from exc  # the pool reconnects
 
 
 def check_synchronous_commit(value: str) -> str:
@@ -199,9 +236,17 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
 @contextmanager
 def read_transaction(engine: Engine) -> Iterator[Connection]:
-    """A connection inside a transaction for reads (one consistent snapshot on SQLite)."""
-    with engine.connect() as conn, conn.begin():
-        yield conn
+    """A connection for reads: one consistent snapshot on SQLite (a deferred transaction).
+
+    On PostgreSQL the connection is in autocommit: at READ COMMITTED, the default, every statement
+    sees its own snapshot inside a transaction too, so ``BEGIN``/``COMMIT`` would only add two round
+    trips to each read. Do not write through it.
+    """
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        with conn.begin():
+            yield conn
 
 
 def init_schema(engine: Engine, *, marker_dir: Path | None = None) -> int:

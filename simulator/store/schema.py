@@ -36,7 +36,7 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump with every schema change, and add the step to :data:`simulator.store.db.MIGRATIONS`."""
 
 metadata = MetaData(
@@ -77,6 +77,10 @@ sessions = Table(
     Column("scorecard", Json, nullable=True),
     Column("overall_score", Float, nullable=True),
     Column("llm", Text, nullable=True),
+    # v3: the turn lease (one send per turn across processes) and calls closed as abandoned
+    Column("turn_holder", String(160), nullable=True),
+    Column("turn_until", Float, nullable=True),
+    Column("abandoned_at", Float, nullable=True),
     CheckConstraint("status IN ('active', 'ended')", name="status"),
     Index(None, "user_id", "created_at"),
     Index(None, "scenario_id", "created_at"),

@@ -23,9 +23,31 @@ from simulator.errors import SessionStateError
 from simulator.store.db import read_transaction, write_transaction
 from simulator.store.schema import sessions, turns
 
-SessionStatus = Literal["active", "ended"]
-_STATUSES: tuple[str, ...] = ("active", "ended")
+SessionStatus = Literal["active", "ended", "abandoned"]
+"""``abandoned``: closed for idling (stored as ``ended`` with ``abandoned_at`` set; no grade)."""
+_STATUSES: tuple[str, ...] = ("active", "ended", "abandoned")
+_WRITABLE_STATUSES: tuple[str, ...] = ("active", "ended")
 _MAX_LIMIT = 1000
+
+
+class TurnBusyError(SessionStateError):
+    """Another request (in this process or another) holds the session's turn."""
+
+    def __init__(self, session_id: str, holder: str | None, until: float | None, *, expired: bool = False) -> None:
+        self.session_id, self.holder, self.until = session_id, holder, until
+        self.expired = expired
+        """The holder's lease has run out: the turn may be taken over (see :meth:`SessionStore.take_over_turn`)."""
+        super().__init__("the buyer is still answering your last message (maybe in another window); "
+                         "wait for the reply, then send again")
+
+
+class SessionClosedError(SessionStateError):
+    """The session has ended (or was closed as abandoned): nothing more can be said in it."""
+
+    def __init__(self, session_id: str, abandoned: bool) -> None:
+        self.session_id = session_id
+        what = "was closed after being left idle" if abandoned else "has ended"
+        super().__init__(f"session {session_id} {what}; start a new one to practise again")
 
 
 class SessionNotFoundError(SessionStateError):
@@ -55,15 +77,32 @@ class SessionRecord:
     overall_score: float | None
     llm: str | None
     """Which backend/model voiced the buyer, e.g. ``embedded:qwen2.5-coder-1.5b``."""
+    abandoned_at: float | None = None
+    """Set when the call was closed for idling (not graded, not an attempt, never compared)."""
+    turn_holder: str | None = None
+    """Who holds the turn now (``host/pid/token``), or None; see :meth:`SessionStore.claim_turn`."""
+    turn_until: float | None = None
+    """When the holder's lease on the turn runs out."""
+
+    @property
+    def abandoned(self) -> bool:
+        return self.abandoned_at is not None
+
+    @property
+    def unfinished(self) -> bool:
+        """Still open: the rep can continue it or end it."""
+        return self.status == "active"
 
 
 def _record(row: Row[Any]) -> SessionRecord:
     m = row._mapping
     return SessionRecord(
         id=m["id"], user_id=m["user_id"], scenario_id=m["scenario_id"], persona_id=m["persona_id"],
-        difficulty=m["difficulty"], status=m["status"], created_at=m["created_at"],
+        difficulty=m["difficulty"], status="abandoned" if m["abandoned_at"] is not None else m["status"],
+        created_at=m["created_at"],
         updated_at=m["updated_at"], ended_at=m["ended_at"], turn_count=m["turn_count"],
         outcome=m["outcome"], scorecard=m["scorecard"], overall_score=m["overall_score"], llm=m["llm"],
+        abandoned_at=m["abandoned_at"], turn_holder=m["turn_holder"], turn_until=m["turn_until"],
     )
 
 
@@ -185,7 +224,11 @@ class SessionStore:
             query = query.where(sessions.c.user_id == user_id)
         if scenario_id is not None:
             query = query.where(sessions.c.scenario_id == scenario_id)
-        if status is not None:
+        if status == "abandoned":
+            query = query.where(sessions.c.abandoned_at.is_not(None))
+        elif status == "ended":
+            query = query.where(sessions.c.status == "ended", sessions.c.abandoned_at.is_(None))
+        elif status is not None:
             query = query.where(sessions.c.status == status)
         query = query.order_by(sessions.c.created_at.desc(), sessions.c.id.desc()).limit(limit).offset(offset)
         with read_transaction(self._engine) as conn:
@@ -248,8 +291,8 @@ class SessionStore:
         Raises:
             SessionNotFoundError: there is no session ``session_id``.
         """
-        if status is not None and status not in _STATUSES:
-            raise ValueError(f"status must be one of {_STATUSES}, not {status!r}")
+        if status is not None and status not in _WRITABLE_STATUSES:
+            raise ValueError(f"status must be one of {_WRITABLE_STATUSES}, not {status!r}")
         now = self._clock()
         values: dict[str, Any] = {"updated_at": now}
         if status is not None:
@@ -264,6 +307,82 @@ class SessionStore:
             result = conn.execute(update(sessions).where(sessions.c.id == session_id).values(**values))
             if result.rowcount == 0:
                 raise SessionNotFoundError(session_id)
+
+    # ------------------------------------------------------------------ the turn lease
+
+    def claim_turn(self, session_id: str, holder: str, lease_s: float, *, owner: str | None = None) -> SessionRecord:
+        """Take the session's turn for ``lease_s`` seconds, atomically, if nobody holds it.
+
+        One compare-and-set ``UPDATE`` (the same on SQLite and PostgreSQL): it succeeds only while
+        the session is active and nobody holds its turn, so of two processes sending at once exactly
+        one gets the turn. Returns the session as claimed. A holder whose lease ran out is reported
+        (``TurnBusyError.expired``): the caller takes over with :meth:`take_over_turn`, knowing the
+        previous turn did not finish cleanly.
+
+        Raises:
+            SessionNotFoundError: no such session.
+            SessionClosedError: the session has ended.
+            TurnBusyError: someone else holds an unexpired lease.
+        """
+        return self._claim(session_id, holder, lease_s, sessions.c.turn_holder.is_(None), owner)
+
+    def take_over_turn(self, session_id: str, holder: str, previous: str, lease_s: float, *,
+                       owner: str | None = None) -> SessionRecord:
+        """Take the turn from ``previous`` (a holder known to be dead), only if it still holds it."""
+        return self._claim(session_id, holder, lease_s, sessions.c.turn_holder == previous, owner)
+
+    def _claim(self, session_id: str, holder: str, lease_s: float, condition: Any, owner: str | None) -> SessionRecord:
+        now = self._clock()
+        conditions = [sessions.c.id == session_id, sessions.c.status == "active", condition]
+        if owner is not None:
+            conditions.append(sessions.c.user_id == owner)
+        stmt = (update(sessions)
+                .where(*conditions)
+                .values(turn_holder=holder, turn_until=now + lease_s)
+                .returning(*sessions.c))
+        with write_transaction(self._engine) as conn:
+            row = conn.execute(stmt).first()
+            if row is not None:
+                return _record(row)
+            current = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
+        if current is None or (owner is not None and current._mapping["user_id"] != owner):
+            raise SessionNotFoundError(session_id)
+        record = _record(current)
+        if record.status != "active":
+            raise SessionClosedError(session_id, record.abandoned)
+        until = record.turn_until
+        raise TurnBusyError(session_id, record.turn_holder, until, expired=until is not None and until < now)
+
+    def renew_turn(self, session_id: str, holder: str, lease_s: float) -> bool:
+        """Extend ``holder``'s lease; False when it no longer holds the turn."""
+        with write_transaction(self._engine) as conn:
+            result = conn.execute(update(sessions).where(sessions.c.id == session_id,
+                                                         sessions.c.turn_holder == holder)
+                                  .values(turn_until=self._clock() + lease_s))
+            return cast(int, result.rowcount) > 0
+
+    def release_turn(self, session_id: str, holder: str) -> None:
+        """Give the turn back (a no-op when ``holder`` no longer holds it)."""
+        with write_transaction(self._engine) as conn:
+            conn.execute(update(sessions).where(sessions.c.id == session_id, sessions.c.turn_holder == holder)
+                         .values(turn_holder=None, turn_until=None))
+
+    def abandon_idle(self, idle_s: float, user_id: str | None = None) -> int:
+        """Close active calls with no activity for ``idle_s`` seconds (and no live turn) as abandoned.
+
+        They get no outcome and no grade; attempts and comparisons leave them out. Returns how many.
+        """
+        now = self._clock()
+        stmt = update(sessions).where(
+            sessions.c.status == "active", sessions.c.updated_at < now - idle_s,
+            sessions.c.turn_holder.is_(None) | (sessions.c.turn_until < now),
+        )
+        if user_id is not None:
+            stmt = stmt.where(sessions.c.user_id == user_id)
+        with write_transaction(self._engine) as conn:
+            result = conn.execute(stmt.values(status="ended", abandoned_at=now, ended_at=now, updated_at=now,
+                                              turn_holder=None, turn_until=None))
+            return cast(int, result.rowcount)
 
     def delete_session(self, session_id: str) -> bool:
         """Delete the session and its turns; False when it did not exist.

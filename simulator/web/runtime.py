@@ -8,7 +8,7 @@ import threading
 
 from simulator.config import Settings, load_settings
 from simulator.services.app_services import AppServices
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 from simulator.store.db import init_schema
 
 _lock = threading.RLock()

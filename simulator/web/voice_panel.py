@@ -30,6 +30,8 @@ import numpy.typing as npt
 
 from simulator.content.loader import ContentLibrary
 from simulator.errors import SparringError
+from simulator.session.events import Event, Reply, fold
+from simulator.session.permissions import Actor
 from simulator.voice import (
     BuyerPlayback,
     Transcript,
@@ -55,15 +57,15 @@ PLAYBACK = BuyerPlayback()
 
 
 class VoiceService(Protocol):
-    """What the handlers need from :class:`simulator.services.practice.PracticeService`."""
+    """What the handlers need from :class:`simulator.session.PracticeService`."""
 
     library: ContentLibrary
 
     def send(
-        self, session_id: str, text: str, *, user_id: str | None = None, speech: dict[str, Any] | None = None
-    ) -> Iterator[dict[str, Any]]: ...
+        self, session_id: str, text: str, *, actor: Actor | None = None, speech: dict[str, Any] | None = None
+    ) -> Iterator[Event]: ...
 
-    def get(self, session_id: str, *, user_id: str | None = None) -> Any: ...
+    def get(self, session_id: str, *, actor: Actor | None = None) -> Any: ...
 
 
 def voice_status() -> str:
@@ -72,9 +74,9 @@ def voice_status() -> str:
     return "The buyer answers aloud." if status.available else esc(status.reason)
 
 
-def buyer_voice(service: VoiceService, session_id: str, user_id: str | None) -> tuple[VoiceSetting, str]:
+def buyer_voice(service: VoiceService, session_id: str, actor: Actor | None) -> tuple[VoiceSetting, str]:
     """The persona's TTS setting and first name for a session."""
-    view = service.get(session_id, user_id=user_id)
+    view = service.get(session_id, actor=actor)
     persona = service.library.personas.get(view.record.persona_id)
     if persona is None:
         return VoiceSetting(), "The buyer"
@@ -99,7 +101,7 @@ def _speak(
 def buyer_line_audio(
     service: VoiceService,
     session_id: str,
-    user_id: str | None = None,
+    actor: Actor | None = None,
     *,
     playback: BuyerPlayback | None = None,
     clock: Callable[[], float] = time.monotonic,
@@ -108,13 +110,23 @@ def buyer_line_audio(
 
     None when there is no buyer line yet or no TTS engine. Never raises for voice problems.
     """
-    view = service.get(session_id, user_id=user_id)
+    view = service.get(session_id, actor=actor)
     lines = [t["text"] for t in view.transcript if t["speaker"] == "buyer"]
     if not lines:
         return None
-    setting, _name = buyer_voice(service, session_id, user_id)
+    setting, _name = buyer_voice(service, session_id, actor)
     audio, _problem = _speak(lines[-1], setting, session_id, playback or PLAYBACK, clock)
     return audio
+
+
+def _status(reply: Reply) -> str:
+    """The status line for a folded reply: the end, the latest warning, or the rep's turn."""
+    if reply.ended is not None:
+        verdict = "objective met" if reply.ended["outcome"].get("success") else "objective not met yet"
+        return f"**Call ended — {verdict}.** Your scorecard is below."
+    if reply.warnings:
+        return "⚠ " + esc(reply.warnings[-1])
+    return "Your turn."
 
 
 def _heard(audio_path: str | Path | None) -> tuple[Transcript | None, str]:
@@ -134,7 +146,7 @@ def rep_audio_to_turn(
     service: VoiceService,
     session_id: str | None,
     audio_path: str | Path | None,
-    user_id: str | None = None,
+    actor: Actor | None = None,
     *,
     chat: Chat | None = None,
     playback: BuyerPlayback | None = None,
@@ -164,35 +176,21 @@ def rep_audio_to_turn(
         buyer_speech_s=playback.seconds(session_id),
     )
     try:
-        setting, name = buyer_voice(service, session_id, user_id)
+        setting, name = buyer_voice(service, session_id, actor)
     except SparringError as exc:
         yield before, heard.text, None, f"⚠ {esc(exc)}"
         return
     grown = [*before, {"role": "user", "content": esc(heard.text)}, {"role": "assistant", "content": "…"}]
     yield list(grown), heard.text, None, f"{esc(name)} is answering…"
-    streamed, final, status = "", "", "Your turn."
+    reply = Reply()
     try:
-        for event in service.send(session_id, heard.text, user_id=user_id, speech=speech):
-            kind = event.get("type")
-            if kind == "token":
-                streamed += event.get("text", "")
-                grown[-1] = {"role": "assistant", "content": esc(streamed)}
-            elif kind == "reset":  # the shown text is abandoned: a retry or a replacement follows
-                streamed = ""
-                grown[-1] = {"role": "assistant", "content": "…"}
-            elif kind == "line":
-                final = event.get("text", "")
-                grown[-1] = {"role": "assistant", "content": esc(final)}
-            elif kind == "warning":
-                status = "⚠ " + esc(event.get("text", ""))
-            elif kind == "ended":
-                outcome = event.get("outcome") or {}
-                verdict = "objective met" if outcome.get("success") else "objective not met yet"
-                status = f"**Call ended — {verdict}.** Your scorecard is below."
-            else:
-                continue
-            busy = kind in ("token", "reset", "line")
-            yield list(grown), heard.text, None, f"{esc(name)} is answering…" if busy else status
+        for event in service.send(session_id, heard.text, actor=actor, speech=speech):
+            reply = fold(reply, event)
+            if event["type"] in ("token", "reset", "line"):
+                grown[-1] = {"role": "assistant", "content": esc(reply.buyer_text) or "…"}
+                yield list(grown), heard.text, None, f"{esc(name)} is answering…"
+            elif event["type"] in ("warning", "ended"):
+                yield list(grown), heard.text, None, _status(reply)
     except SparringError as exc:
         yield before, heard.text, None, f"⚠ {esc(exc)}"
         return
@@ -200,6 +198,7 @@ def rep_audio_to_turn(
         log.exception("voice turn failed")
         yield before, heard.text, None, f"⚠ The buyer could not answer ({esc(type(exc).__name__)}); try again."
         return
+    final, status = reply.line or "", _status(reply)
     audio, problem = _speak(final, setting, session_id, playback, clock)
     if problem:
         status += f" (The buyer's voice is unavailable: {esc(problem)})"

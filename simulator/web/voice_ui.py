@@ -53,13 +53,13 @@ def wire_voice(
                      request: gr.Request) -> Iterator[tuple[Any, ...]]:
         actor = ctx.actor(request)
         session_id = (c or {}).get("session_id")
-        yield from rep_audio_to_turn(practice, session_id, path, actor.id, chat=list(history or []))
+        yield from rep_audio_to_turn(practice, session_id, path, actor, chat=list(history or []))
 
     def speak_last(on: bool, c: dict[str, Any] | None, request: gr.Request) -> Any:
         if not on or not c or not c.get("session_id"):
             return None
         try:
-            return buyer_line_audio(practice, c["session_id"], ctx.actor(request).id)
+            return buyer_line_audio(practice, c["session_id"], ctx.actor(request))
         except SparringError:
             return None
 

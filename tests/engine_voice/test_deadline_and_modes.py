@@ -17,7 +17,8 @@ from simulator.engine.prompts import buyer_system_prompt
 from simulator.llm.base import ChatRequest, GenerationOptions, LLMError
 from simulator.llm.scripted import ScriptedLLM
 from simulator.llm.template import TemplateLLM
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
+from simulator.session.events import Reply, fold
 from simulator.terminal import render_events
 
 GIST = "Honestly, it mostly runs on email. It gets done."
@@ -124,14 +125,27 @@ def _events_with_a_retry() -> list[dict[str, Any]]:
     ]
 
 
+def test_every_front_end_folds_the_same_way() -> None:
+    """The one fold: after a reset the abandoned text is gone; the final line replaces what streamed."""
+    reply = Reply()
+    shown = []
+    for event in _events_with_a_retry():
+        reply = fold(reply, event)  # type: ignore[arg-type]
+        shown.append(reply.buyer_text)
+    assert shown == ["Fair question.", "", "", "Honestly, it mostly runs on email.",
+                     "Honestly, it mostly runs on email. It gets done.", GIST]
+    assert reply.retries == 1 and reply.line == GIST and not reply.answering
+
+
 def test_the_web_bubble_is_cleared_on_reset() -> None:
     from simulator.web import practice_page as page
 
     update = page.CallUpdate([{"role": "assistant", "content": ""}], None)
-    streaming = [""]
+    reply = Reply()
     bubbles = []
     for event in _events_with_a_retry():
-        update = page._fold(None, update, event, streaming)  # type: ignore[arg-type]
+        reply = fold(reply, event)  # type: ignore[arg-type]
+        update = page._show(None, update, reply)  # type: ignore[arg-type]
         bubbles.append(update.chat[-1]["content"])
     assert bubbles[2] == "…"  # after the reset, the first attempt's text is gone
     assert bubbles[3] == "Honestly, it mostly runs on email."  # the retry does not pile onto it

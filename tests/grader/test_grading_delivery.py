@@ -16,7 +16,7 @@ from grading.view import build_view
 from simulator.config import Settings
 from simulator.content.loader import ContentLibrary
 from simulator.engine.state import TurnRecord
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 
 Make = Callable[..., TurnRecord]
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from simulator.config import Settings
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,7 @@ from simulator.content.stock import stock_lines
 from simulator.engine import prompts
 from simulator.engine.rules.turn import format_price
 from simulator.engine.state import BuyerMove, BuyerState
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 from simulator.understanding.text import content_words, language_of, normalise
 from simulator.understanding.values import numbers_as_digits
 

@@ -31,7 +31,7 @@ from simulator.engine.director import initial_state
 from simulator.engine.rules.claims import DEFAULT_DENIALS
 from simulator.engine.rules.turn import DirectorContext
 from simulator.engine.state import BuyerMove, BuyerState
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 
 ATTACKS = load_attacks()
 

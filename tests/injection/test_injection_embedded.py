@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from injection_checks import KINDS, Attack, load_attacks, report, result_problems, run_attack
 
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 
 pytestmark = pytest.mark.embedded
 

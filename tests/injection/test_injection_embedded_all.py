@@ -9,7 +9,7 @@ import os
 import pytest
 from injection_checks import Attack, load_attacks, report, result_problems, run_attack
 
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 
 pytestmark = [
     pytest.mark.embedded,

@@ -12,7 +12,7 @@ import pytest
 from injection_checks import Attack, load_attacks, report, result_problems, run_attack
 
 from simulator.config import Settings
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 
 ATTACKS = load_attacks()
 

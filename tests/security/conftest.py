@@ -27,7 +27,7 @@ from simulator.config import Settings
 from simulator.llm.scripted import ScriptedLLM
 from simulator.services.app_services import AppServices
 from simulator.services.passwords import Passwords, fast_hasher
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 from simulator.store.schema import sign_in_attempts
 from simulator.web.security import SecurityConfig
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from simulator.config import Settings
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 from simulator.store.db import create_db_engine, init_schema
 from simulator.store.marker import StoreMissingError
 

@@ -22,7 +22,7 @@ from simulator.config import Settings
 from simulator.content.models import VoiceSetting as PersonaVoiceSetting
 from simulator.llm.base import ChatRequest
 from simulator.llm.scripted import ScriptedLLM
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 from simulator.voice import BuyerPlayback, VoiceSetting, persona_voice_setting
 from simulator.voice.audio_io import decode_file, write_wav
 from simulator.voice.wer import word_error_rate

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from simulator import terminal_voice
 from simulator.cli import app
 from simulator.config import Settings
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 from simulator.terminal_voice import VoiceIO, converse_by_voice
 from simulator.voice.audio_io import decode_file
 from simulator.voice.wer import word_error_rate
@@ -65,7 +65,7 @@ def test_push_to_talk_turn_through_a_file_backed_alsa_device(
         import io, json
         from rich.console import Console
         from simulator.config import load_settings
-        from simulator.services.practice import PracticeService
+        from simulator.session import PracticeService
         from simulator.terminal_voice import converse_by_voice
 
         answers = iter(["", "/end"])          # Enter = talk; then end the call

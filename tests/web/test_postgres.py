@@ -2,50 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 from webtest_support import GOOD_CALL, PASSWORD, echo_gist, grader_hook, make_org, practise, start_session
 
 from simulator.config import Settings
 from simulator.llm.scripted import ScriptedLLM
 from simulator.services.app_services import AppServices
 from simulator.services.passwords import Passwords, fast_hasher
-from simulator.services.practice import PracticeService
-from simulator.store.db import libpq_conninfo
+from simulator.session import PracticeService
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A URL whose connections use a fresh schema, dropped afterwards."""
-    base = os.environ.get("SPARRING_TEST_DATABASE_URL")
-    if not base:
-        if os.environ.get("CI", "").lower() in ("true", "1"):
-            pytest.fail(
-                'CI is set but SPARRING_TEST_DATABASE_URL is not: run eval "$(.ci/postgres.sh)" first'
-            )
-        pytest.skip('SPARRING_TEST_DATABASE_URL not set (eval "$(.ci/postgres.sh)" to run PostgreSQL tests)')
-    import psycopg
-
-    schema = f"w_{uuid.uuid4().hex[:12]}"
-    admin = libpq_conninfo(base)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield (
-            make_url(base)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def test_the_web_services_work_on_postgresql(pg_url: str, tmp_path: Path) -> None:

@@ -107,7 +107,7 @@ def practise(
     events = list(s.sessions.start(user, scenario, difficulty=difficulty))
     sid = events[0]["session_id"]
     for line in lines if lines is not None else GOOD_CALL:
-        if not s.practice.get(sid, user_id=user.id).waiting_for_rep:
+        if not s.practice.get(sid, actor=user).waiting_for_rep:
             break
         list(s.sessions.send(user, sid, line))
     list(s.sessions.end(user, sid))
