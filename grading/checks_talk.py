@@ -60,16 +60,13 @@ def _open_share(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
 
 @register_check("discovery_questioning", "uncovers")
 def _uncovers(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
-    if n.facts_revealed is not None:
-        need = (
-            view.scenario.success.min_facts if view.scenario and view.scenario.success.min_facts else p["min"]
-        )
+    if n.facts is not None:  # the key facts, counted as on every other page (simulator/content/facts.py)
+        need = n.facts.needed if n.facts.needed else p["min"]
         reveals = [pos for pos, m in view.moves if m["kind"] == "reveal_fact"]
         before = tuple(max((r for r in view.rep_pos if r < pos), default=-1) for pos in reveals)
-        got = len(n.facts_revealed)
         return CheckOutcome(
-            got >= need,
-            f"uncovered {got} of {n.facts_total} hidden facts (needs {need:g})",
+            n.facts.found >= need,
+            f"uncovered {n.facts.found} of {n.facts.total} key facts (needs {need:g})",
             tuple(b for b in before if b >= 0)[:2],
         )
     deep = tuple(

@@ -12,6 +12,7 @@ from grading import events
 from grading.delivery import DeliveryNumbers, delivery_numbers
 from grading.scorecard import Metric, MetricValue
 from grading.view import WORDS_PER_MINUTE, CallView, speech_seconds
+from simulator.content.facts import FactCount, count_facts, fact_label
 
 GONG_TALK = "Gong Labs, 25,537 calls (2016; updated Mar 2025)"
 GONG_QUESTIONS = "Gong Labs, 519,000 discovery calls"
@@ -48,6 +49,8 @@ class CallNumbers:
     reflect_pos: list[int] = field(default_factory=list)
     facts_total: int | None = None
     facts_revealed: list[str] | None = None
+    facts: FactCount | None = None
+    """The buyer's key facts uncovered (practice sessions): the count every page shows."""
     episodes: list[events.Episode] = field(default_factory=list)
     next_step: events.NextStep = field(default_factory=events.NextStep)
     negotiation: events.Negotiation = field(default_factory=events.Negotiation)
@@ -106,6 +109,7 @@ def compute_numbers(view: CallView, *, min_answer_words: int = 12) -> CallNumber
     if view.session and view.persona is not None:
         n.facts_total = len(view.persona.hidden_facts)
         n.facts_revealed = list(view.final_state.get("facts_revealed", [])) if view.final_state else []
+        n.facts = count_facts(view.persona, n.facts_revealed, view.scenario)
     n.episodes = events.objection_episodes(view, min_answer_words)
     n.next_step = events.next_step(view)
     n.negotiation = events.negotiation(view)
@@ -213,12 +217,12 @@ def metric_entries(n: CallNumbers, view: CallView) -> dict[str, Metric]:
         _m("reflections", "Turns reflecting the buyer's words", len(n.reflect_pos), "turns"),
         _m(
             "hidden_facts",
-            "Hidden facts uncovered",
-            len(n.facts_revealed or []),
+            "Key facts uncovered",
+            n.facts.found if n.facts is not None else 0,
             "facts",
-            applicable=n.facts_total is not None,
-            note=f"of {n.facts_total}: {', '.join(n.facts_revealed or []) or 'none'}"
-            if n.facts_total is not None
+            applicable=n.facts is not None,
+            note=f"of {n.facts.total}: {', '.join(fact_label(f) for f in n.facts.found_ids) or 'none'}"
+            if n.facts is not None
             else "practice sessions only",
         ),
         _m(
@@ -226,7 +230,7 @@ def metric_entries(n: CallNumbers, view: CallView) -> dict[str, Metric]:
             "Objections raised",
             len(n.episodes),
             "objections",
-            note=", ".join(e.objection for e in n.episodes)
+            note=", ".join(fact_label(e.objection) for e in n.episodes)
             + ("" if session else " (detected from the buyer's words)"),
         ),
         _m(

@@ -37,6 +37,33 @@ _PLAIN_YES = re.compile(r"\b(?:works|work for me|works for me|that's fine|sounds
 _NEGATION = re.compile(r"\b(?:no|not|never|nope|nah|don't|doesn't|won't|can't|isn't|wouldn't|couldn't)\b|n't\b")
 
 
+MOVE_WORDS: dict[str, str] = {
+    "greet": "the buyer greeted you",
+    "small_talk": "the buyer made small talk",
+    "answer": "the buyer answered",
+    "hint": "the buyer hinted there is more to tell",
+    "reveal_fact": "the buyer told you a hidden fact",
+    "raise_objection": "the buyer raised an objection",
+    "explain_concern": "the buyer explained the concern behind the objection",
+    "push_back": "the buyer pushed back",
+    "resolve_objection": "the buyer accepted your answer",
+    "deflect_pitch": "the buyer brushed off the pitch",
+    "anchor": "the buyer named a price",
+    "counter_offer": "the buyer made a counter-offer",
+    "hold": "the buyer held their position",
+    "accept": "the buyer accepted",
+    "walk_away": "the buyer walked away",
+    "agree_next_step": "the buyer agreed to the next step",
+    "ask_for_time": "the buyer asked for a concrete time",
+    "decline_next_step": "the buyer declined the next step",
+    "impatient": "the buyer grew impatient",
+    "end_call": "the buyer ended the call",
+    "thanks": "the buyer thanked you",
+    "hold_back": "the buyer held back",
+}
+"""The buyer's recorded moves in plain words, for the scorecard's evidence."""
+
+
 @dataclass(frozen=True)
 class Response:
     """The buyer's reply to one rep line."""
@@ -107,7 +134,7 @@ class Response:
         if not self.exists:
             return "the buyer did not reply"
         if self.move is not None:
-            return f"the buyer's move: {self.move.replace('_', ' ')}"
+            return MOVE_WORDS.get(self.move, f"the buyer's move: {self.move.replace('_', ' ')}")
         acts = [k for k in ("agrees", "refuses", "objects", "asks", "deflects") if self.acts.get(k)]
         said = f"{self.words} word(s)"
         return f"the buyer {' and '.join(acts)} ({said})" if acts else f"the buyer replied ({said})"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from simulator.config import Settings, load_settings
@@ -20,13 +21,27 @@ console = Console()
 err = Console(stderr=True)
 
 
+OutputFormat = Literal["text", "json"]
+"""``--format``: text for people (the default), json for scripts (one JSON document on stdout)."""
+FORMAT_HELP = "text (for people) or json (for scripts)."
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/] {message}")
+    err.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(code)
 
 
+def _as_json(fmt: OutputFormat, as_json: bool) -> bool:
+    """``--format json``, or the older ``--json`` flag (kept as an alias)."""
+    return as_json or fmt == "json"
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
 def _service(settings: Settings) -> Any:
-    from simulator.services.practice import PracticeService
+    from simulator.session import PracticeService
 
     return PracticeService.open(settings, on_session_end=_grader_hook(settings))
 
@@ -37,6 +52,30 @@ def _grader_hook(settings: Settings) -> Any:
     except ImportError:
         return None
     return scorecard_hook(settings)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        console.print(f"sparring {version('sparring')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main_options(
+    show_version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
+                                                      help="Print the version and exit.")] = None,
+) -> None:
+    """Sparring: practise sales conversations against AI buyers, offline."""
+
+
+def _check_difficulty(difficulty: str) -> str:
+    from simulator.session import DIFFICULTIES
+
+    if difficulty not in DIFFICULTIES:
+        raise _fail(f"unknown difficulty {difficulty!r}; valid difficulties: {', '.join(DIFFICULTIES)}")
+    return difficulty
 
 
 def _read_rep_line() -> str:
@@ -66,6 +105,7 @@ def practice(
     """Practise a conversation in the terminal, with the buyer's replies streamed (spoken with --voice)."""
     from simulator.terminal import converse, print_outcome
 
+    _check_difficulty(difficulty)
     settings = load_settings()
     try:
         with _service(settings) as service:
@@ -104,7 +144,10 @@ def _print_scorecard(service: Any, session_id: str) -> None:
 
 
 @app.command()
-def resume(session_id: Annotated[str, typer.Argument(help="A session id from `sparring sessions`.")]) -> None:
+def resume(
+    session_id: Annotated[str, typer.Argument(help="A session id from `sparring sessions`.")],
+    voice: Annotated[bool, typer.Option("--voice", help="Speak and listen (push-to-talk).")] = False,
+) -> None:
     """Continue a session where it stopped (also after a crash)."""
     from simulator.terminal import converse, print_outcome, render_events
 
@@ -124,7 +167,12 @@ def resume(session_id: Annotated[str, typer.Argument(help="A session id from `sp
                     end_reason = view.buyer["end_reason"] if view.buyer else None
                     print_outcome(console, {"outcome": view.outcome, "end_reason": end_reason})
                 return
-            ended = converse(service, session_id, console, _read_rep_line, buyer_name=persona.name)
+            if voice:
+                from simulator.terminal_voice import converse_by_voice
+
+                ended = converse_by_voice(service, session_id, console, console.input, persona=persona)
+            else:
+                ended = converse(service, session_id, console, _read_rep_line, buyer_name=persona.name)
             if ended:
                 print_outcome(console, ended)
                 _print_scorecard(service, session_id)
@@ -152,7 +200,10 @@ def transcribe(
 
 
 @app.command()
-def scenarios(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+def scenarios(
+    fmt: Annotated[OutputFormat, typer.Option("--format", help=FORMAT_HELP)] = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+) -> None:
     """List the scenarios, one per line, starting with the id."""
     from simulator.content.loader import load_library
 
@@ -162,20 +213,31 @@ def scenarios(as_json: Annotated[bool, typer.Option("--json", help="Machine-read
     except SparringError as exc:
         raise _fail(str(exc)) from None
     items = sorted(library.scenarios.values(), key=lambda s: (s.kind, s.id))
-    if as_json:
-        print(json.dumps([{"id": s.id, "title": s.title, "kind": s.kind, "industry": s.industry,
-                           "persona": s.persona, "competencies": s.competencies} for s in items], indent=2))
+    if _as_json(fmt, as_json):
+        _print_json([{"id": s.id, "title": s.title, "kind": s.kind, "industry": s.industry,
+                      "persona": s.persona, "competencies": s.competencies} for s in items])
         return
     for s in items:
         print(f"{s.id}\t{s.kind}\t{s.industry}\t{s.title}")
 
 
 @app.command()
-def sessions(limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20) -> None:
-    """List practice sessions, newest first."""
+def sessions(
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help=FORMAT_HELP)] = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+) -> None:
+    """List practice sessions, newest first (status: active, ended or abandoned)."""
     settings = load_settings()
     with _service(settings) as service:
         rows = service.list(limit=limit)
+    if _as_json(fmt, as_json):
+        _print_json([{"id": r.id, "scenario_id": r.scenario_id, "persona_id": r.persona_id,
+                      "difficulty": r.difficulty, "status": r.status, "turns": r.turn_count,
+                      "success": None if not r.outcome else bool(r.outcome["success"]),
+                      "score": r.overall_score, "created_at": r.created_at, "user_id": r.user_id}
+                     for r in rows])
+        return
     if not rows:
         console.print("No sessions yet. Start one with `sparring practice --scenario ID`.")
         return
@@ -190,8 +252,11 @@ def sessions(limit: Annotated[int, typer.Option(help="How many, newest first.")]
 @app.command()
 def validate(
     path: Annotated[Path | None, typer.Argument(help="A content folder with personas/ and scenarios/.")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help=FORMAT_HELP)] = "text",
 ) -> None:
-    """Check every persona and scenario file and every cross-reference."""
+    """Check every persona and scenario file and every cross-reference (exit code 1 if any problem).
+
+    With --format json: {"ok", "personas", "scenarios", "problems": [one string each]}."""
     from simulator.content.loader import load_library
     from simulator.content.validate import cross_reference_problems
 
@@ -199,24 +264,32 @@ def validate(
     extra = [p for p in (path, settings.content_dir) if p is not None]
     try:
         library = load_library(extra)
-    except SparringError as exc:
-        raise _fail(str(exc), 1) from None
-    problems = cross_reference_problems(library)
+        problems = cross_reference_problems(library)
+        counts: dict[str, int | None] = {"personas": len(library.personas), "scenarios": len(library.scenarios)}
+    except SparringError as exc:  # the library did not load: the counts are unknown
+        problems = [line for line in str(exc).splitlines() if line.strip()]
+        counts = {"personas": None, "scenarios": None}
+    if fmt == "json":
+        _print_json({"ok": not problems, **counts, "problems": problems})
+        if problems:
+            raise typer.Exit(1)
+        return
     if problems:
         raise _fail("\n".join(problems), 1)
-    console.print(f"ok: {len(library.personas)} personas, {len(library.scenarios)} scenarios, all references valid")
+    console.print(f"ok: {counts['personas']} personas, {counts['scenarios']} scenarios, all references valid")
 
 
 @app.command()
 def selfplay(
     scenario: Annotated[str | None, typer.Option(
         "--scenario", "-s", help="Scenario id; omit it to check every scenario with both reps.")] = None,
-    rep: Annotated[str | None, typer.Option(help="strong | weak (default: strong)")] = None,
+    rep: Annotated[Literal["strong", "weak"] | None, typer.Option(help="strong | weak (default: strong)")] = None,
     difficulty: Annotated[str, typer.Option(help="easy | medium | hard")] = "medium",
     persona: Annotated[str | None, typer.Option(help="Persona id (default: the scenario's).")] = None,
     rep_script: Annotated[Path | None, typer.Option(
         "--rep-script", help="Play your own rep lines from this file (one message per line; "
                              "blank lines and # comments skipped) instead of a scripted rep.")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help=FORMAT_HELP)] = "text",
 ) -> None:
     """Play a whole call with a scripted rep or your own lines (no LLM) and print what happened and the outcome.
 
@@ -236,18 +309,17 @@ def selfplay(
         raise _fail("use either --rep or --rep-script, not both")
     if rep_script is not None and scenario is None:
         raise _fail("--rep-script needs --scenario (see `sparring scenarios` for the ids)")
-    rep = rep or "strong"
-    if rep not in ("strong", "weak"):
-        raise _fail(f"--rep must be strong or weak (got {rep!r})")
-    if difficulty not in ("easy", "medium", "hard"):
-        raise _fail(f"--difficulty must be easy, medium or hard (got {difficulty!r})")
+    _check_difficulty(difficulty)
     settings = load_settings()
     try:
         library = load_library([settings.content_dir] if settings.content_dir else [])
         if scenario is None:
             runs = matrix(library)
             lines = matrix_lines(runs)
-            print("\n".join(lines))
+            if fmt == "json":
+                _print_json(_matrix_json(runs))
+            else:
+                print("\n".join(lines))
             if any(line.endswith("FAIL") for line in lines):
                 raise typer.Exit(1)
             return
@@ -255,11 +327,33 @@ def selfplay(
             run = run_rep_script(scenario, read_rep_script(rep_script), difficulty, persona_id=persona,
                                  library=library, label=f"scripted ({rep_script.name})")
         else:
-            run = run_selfplay(scenario, rep, difficulty, persona_id=persona,  # type: ignore[arg-type]
+            run = run_selfplay(scenario, rep or "strong", difficulty, persona_id=persona,  # type: ignore[arg-type]
                                library=library)
     except SparringError as exc:
         raise _fail(str(exc)) from None
+    if fmt == "json":
+        _print_json(_selfplay_json(run))
+        return
     print("\n".join(report_lines(run, library)))
+
+
+def _selfplay_json(run: Any) -> dict[str, Any]:
+    """One self-played call as a record: who played, the outcome, and the transcript."""
+    return {"scenario_id": run.scenario_id, "persona_id": run.persona_id, "rep": run.rep,
+            "difficulty": run.difficulty, "success": run.success, "rep_turns": run.rep_turns,
+            "end_reason": run.result.buyer["end_reason"], "outcome": run.result.outcome,
+            "transcript": [{"speaker": t["speaker"], "text": t["text"]} for t in run.result.transcript]}
+
+
+def _matrix_json(runs: list[Any]) -> list[dict[str, Any]]:
+    """Per scenario: each run's outcome, and ok when the strong rep wins and the weak rep loses at every level."""
+    by_id: dict[str, list[Any]] = {}
+    for run in runs:
+        by_id.setdefault(run.scenario_id, []).append(run)
+    return [{"scenario_id": sid, "ok": all(r.success == (r.rep == "strong") for r in group),
+             "runs": [{"rep": r.rep, "difficulty": r.difficulty, "success": r.success, "rep_turns": r.rep_turns}
+                      for r in group]}
+            for sid, group in by_id.items()]
 
 
 @app.command()
@@ -275,10 +369,13 @@ def schemas(
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface (default: $SPARRING_HOST, else 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default: $SPARRING_PORT, else 7860).")] = None,
+    host: Annotated[str | None, typer.Option(
+        help="Interface (default: $SPARRING_HOST, else $GRADIO_SERVER_NAME, else 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(
+        min=1, max=65535, help="Port (default: $SPARRING_PORT, else $GRADIO_SERVER_PORT, else 7860).")] = None,
 ) -> None:
-    """Start the web app (docs/security.md: serving a team behind a reverse proxy)."""
+    """Start the web app (README: Serving a team; docs/security.md: behind a reverse proxy)."""
+    load_settings()  # first: Gradio reads GRADIO_SERVER_PORT when imported and fails on a bad one
     from simulator.web.app import launch
 
     launch(host=host, port=port)
@@ -294,7 +391,7 @@ app.add_typer(user_app, name="user")
 @user_app.command("add")
 def user_add(
     username: Annotated[str, typer.Argument(help="Login name: lower-case letters, digits, . _ -")],
-    role: Annotated[str, typer.Option(help="rep | manager | admin")] = "rep",
+    role: Annotated[Literal["rep", "manager", "admin"], typer.Option(help="rep | manager | admin")] = "rep",
     team: Annotated[str | None,
                     typer.Option(help="Team name (created if missing); managers manage it.")] = None,
     cohort: Annotated[str | None, typer.Option(help="Onboarding cohort name (created if missing).")] = None,
@@ -361,13 +458,31 @@ def _mount_optional_commands() -> None:
 _mount_optional_commands()
 
 
+def usage_error_line(exc: typer.TyperException) -> str:
+    """A bad option value, a missing option or an unknown one as one line that names the option and
+    what it accepts (click's message, less typer's 'Value error, ' and line breaks)."""
+    message = exc.format_message().replace("Value error, ", "")
+    return " ".join(message.split())
+
+
 def main() -> None:
-    """Console-script entry point: clear messages, never a traceback, for users' mistakes."""
+    """Console-script entry point: clear one-line messages, never a traceback, for users' mistakes.
+
+    Exit codes: 0 done, 1 the command's own failure (validation problems, a failing self-play),
+    2 a usage error (a bad option value, an unknown id, a bad setting)."""
     try:
-        app()
+        code = app(standalone_mode=False)
     except SparringError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         sys.exit(2)
+    except typer.TyperException as exc:  # click's errors (typer vendors click): bad values, unknown options
+        if type(exc).__name__ != "NoArgsIsHelpError":  # that one has printed the help already
+            err.print(f"[red]error:[/] {escape(usage_error_line(exc))}", soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("Aborted.")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_cache_dir, user_data_dir
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from simulator.errors import SparringError
 
 LLMBackendName = Literal["embedded", "openai", "template"]
 VoiceModeName = Literal["auto", "gist", "adapt", "compose"]
@@ -69,7 +71,8 @@ class Settings(BaseSettings):
     # --- generation and robustness ---
     seed: int = 7
     temperature: float = 0.3
-    llm_timeout_s: float = 60.0
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    """Whole-call deadline of one model call (wall time, every read included; docs/failures.md)."""
     llm_retries: int = 2
     max_message_chars: int = 2000
 
@@ -80,6 +83,11 @@ class Settings(BaseSettings):
     decision, for capable models). auto: adapt with the embedded model, compose with openai."""
     reply_deadline_s: float | None = Field(default=20.0, gt=0)
     """Whole-reply deadline over every attempt; past it the checked gist is spoken at once."""
+    call_idle_s: float = Field(default=24 * 3600.0, gt=0)
+    """A call with no message for this long closes as abandoned: no grade, not an attempt, never compared."""
+    turn_lease_s: float = Field(default=60.0, ge=5)
+    """How long a turn holds its session before another process may take it over (renewed while the
+    reply streams; taken over at once when the holder was a process on this machine that died)."""
     prefill: bool = True
     """Evaluate the next turn's prompt prefix in the background while the rep types (embedded)."""
 
@@ -91,10 +99,12 @@ class Settings(BaseSettings):
     """Deadline for the whole judgement (every attempt); past it the rule scores stand."""
 
     # --- serving the web app and signing in (docs/security.md) ---
-    host: str = "127.0.0.1"
-    """Interface the web app listens on (127.0.0.1 behind a reverse proxy on the same machine)."""
-    port: int = Field(default=7860, ge=1, le=65535)
-    """Port the web app listens on."""
+    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("SPARRING_HOST", "GRADIO_SERVER_NAME"))
+    """Interface the web app listens on (127.0.0.1 behind a reverse proxy on the same machine).
+    ``SPARRING_HOST``, else Gradio's ``GRADIO_SERVER_NAME``; ``--host`` wins over both."""
+    port: int = Field(default=7860, ge=1, le=65535,
+                      validation_alias=AliasChoices("SPARRING_PORT", "GRADIO_SERVER_PORT"))
+    """Port the web app listens on: ``SPARRING_PORT``, else Gradio's ``GRADIO_SERVER_PORT``; ``--port`` wins."""
     trusted_proxies: str = ""
     """Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For/-Proto are believed."""
     allowed_origins: str = ""
@@ -128,6 +138,41 @@ class Settings(BaseSettings):
         return self.data_dir / "checkpoints.db"
 
 
+class SettingsError(SparringError, ValueError):
+    """A setting in the environment has a value Sparring cannot use."""
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Read settings from the environment, with explicit overrides on top."""
-    return Settings(**overrides)  # type: ignore[arg-type]
+    """Read settings from the environment, with explicit overrides on top.
+
+    Raises:
+        SettingsError: one line per bad setting, naming its environment variable, the value and
+            what is allowed (never pydantic's full dump).
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(describe_settings_error(exc)) from None
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """``SPARRING_LLM='bogus': Input should be 'embedded', 'openai' or 'template'`` per bad setting."""
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        value = error.get("input")
+        shown = repr(value) if isinstance(value, str | int | float) else "the value given"
+        lines.append(f"{_env_name(field)}={shown}: {error['msg']}")
+    return "invalid setting" + ("s" * (len(lines) > 1)) + ": " + "; ".join(lines)
+
+
+def _env_name(loc: str) -> str:
+    """The environment variable a bad value came from: for a setting with several names (e.g.
+    ``SPARRING_PORT`` or ``GRADIO_SERVER_PORT``), the first one that is set."""
+    for name, info in Settings.model_fields.items():
+        choices = info.validation_alias.choices if isinstance(info.validation_alias, AliasChoices) else []
+        names = [str(c) for c in choices]
+        if loc == name or loc in names:
+            set_names = [n for n in names if n.upper() in {k.upper() for k in os.environ}]
+            return (set_names or names or [f"SPARRING_{name.upper()}"])[0]
+    return loc if loc.upper().startswith("SPARRING_") else f"SPARRING_{loc.upper()}"

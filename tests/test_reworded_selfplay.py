@@ -149,7 +149,7 @@ def test_selfplay_rep_script_errors_are_clear(tmp_path: Path) -> None:
     assert "Traceback" not in unknown.output
     bad_level = CliRunner().invoke(app, ["selfplay", "-s", SCENARIOS[0], "--difficulty", "brutal",
                                          "--rep-script", str(script)])
-    assert bad_level.exit_code == 2 and "easy, medium or hard" in bad_level.output
+    assert bad_level.exit_code == 2 and "valid difficulties: easy, medium, hard" in bad_level.output
     missing = CliRunner().invoke(app, ["selfplay", "-s", SCENARIOS[0], "--rep-script", str(tmp_path / "no.txt")])
     assert missing.exit_code == 2 and "cannot read the rep script" in missing.output
     empty = tmp_path / "empty.txt"

@@ -10,6 +10,7 @@ human wait live in separate nodes, because a node re-runs from its top when resu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -141,15 +142,46 @@ def route_after_rep(state: SessionState) -> Literal["understand", "wrap_up"]:
     return "wrap_up" if state.get("end_requested") else "understand"
 
 
-def build_graph(checkpointer: BaseCheckpointSaver[Any] | None) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Compile the session graph. Always pass a checkpointer in the app: it is what makes resume work."""
-    g: StateGraph[Any, Any, Any, Any] = StateGraph(SessionState, context_schema=SessionContext)
-    g.add_node("start", start_node)
-    g.add_node("act", act_node)
+ContextResolver = Callable[[Any], SessionContext]
+"""Turns a run's plain context (e.g. ``{"scenario_id": ...}`` from the LangGraph API) into the
+:class:`SessionContext` the nodes read; see :mod:`simulator.engine.studio`."""
+
+
+def _resolving(node: Callable[[SessionState, Runtime[SessionContext]], dict[str, Any]],
+               resolve: ContextResolver) -> Callable[[SessionState, Runtime[Any]], dict[str, Any]]:
+    """``node`` with the run's plain context resolved into a :class:`SessionContext` first."""
+
+    def run(state: SessionState, runtime: Runtime[Any]) -> dict[str, Any]:
+        return node(state, runtime.override(context=resolve(runtime.context)))
+
+    run.__name__ = run.__qualname__ = node.__name__
+    run.__doc__ = node.__doc__
+    return run
+
+
+def build_graph(
+    checkpointer: BaseCheckpointSaver[Any] | None,
+    *,
+    context_schema: type[Any] = SessionContext,
+    resolve_context: ContextResolver | None = None,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Compile the session graph. Always pass a checkpointer in the app: it is what makes resume work.
+
+    The app passes a :class:`SessionContext` with each run. Where a run's context must be plain
+    JSON (the LangGraph API and Studio), give its ``context_schema`` and a ``resolve_context`` that
+    builds the :class:`SessionContext` from it: the nodes and edges are the same.
+    """
+
+    def node(fn: Callable[[SessionState, Runtime[SessionContext]], dict[str, Any]]) -> Any:
+        return fn if resolve_context is None else _resolving(fn, resolve_context)
+
+    g: StateGraph[Any, Any, Any, Any] = StateGraph(SessionState, context_schema=context_schema)
+    g.add_node("start", node(start_node))
+    g.add_node("act", node(act_node))
     g.add_node("rep_turn", rep_turn_node)
-    g.add_node("understand", understand_node)
-    g.add_node("direct", direct_node)
-    g.add_node("wrap_up", wrap_up_node)
+    g.add_node("understand", node(understand_node))
+    g.add_node("direct", node(direct_node))
+    g.add_node("wrap_up", node(wrap_up_node))
     g.add_edge(START, "start")
     g.add_edge("start", "act")
     g.add_conditional_edges("act", route_after_act)

@@ -7,7 +7,10 @@ and state change is recorded in the transcript (:class:`TurnRecord`) for the gra
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal
+
+# typing_extensions, not typing: pydantic (LangGraph Studio, the LangGraph API's schemas) needs it on 3.11.
+from typing_extensions import NotRequired, TypedDict  # noqa: UP035
 
 from simulator.engine.understand import RepAnalysis
 from simulator.llm.base import ChatMessage

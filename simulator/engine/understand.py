@@ -10,7 +10,9 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
+
+from typing_extensions import TypedDict  # pydantic needs it on Python 3.11 (LangGraph API schemas)
 
 from simulator.engine import lexicon
 from simulator.understanding import phrases, read_rep

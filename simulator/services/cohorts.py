@@ -5,6 +5,9 @@ The curriculum (``cohorts.curriculum`` JSON) is ``{"mode": "rotation" | "weakest
 scenario (from the curriculum) that trains the member's weakest competency so far, falling back
 to the rotation until the member has a scorecard. Difficulty ramps with the weeks: easy in week 1,
 medium in week 2, hard from week 3.
+
+Days are the user's days: "today" and the day a session belongs to are read in the time zone the
+web page passes (``tz``, the user's IANA zone from the Account tab); without one, the server's.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any, Literal
 
 from sqlalchemy import Engine, insert, select
@@ -58,6 +62,11 @@ def _cohort(row: Any) -> Cohort:
     return Cohort(row.id, row.name, row.start_date, mode, scen)
 
 
+def local_day(ts: float, tz: tzinfo | None = None) -> dt.date:
+    """The calendar day of a timestamp in ``tz`` (None: the server's time zone)."""
+    return dt.datetime.fromtimestamp(ts, tz).date()
+
+
 def difficulty_for_day(day: int) -> str:
     """easy in week 1, medium in week 2, hard from week 3."""
     return "easy" if day <= 7 else "medium" if day <= 14 else "hard"
@@ -96,9 +105,9 @@ class CohortService:
         self._teams = teams
         self._clock = clock
 
-    def today(self) -> dt.date:
-        """Today's local date, from the injected clock."""
-        return dt.date.fromtimestamp(self._clock())
+    def today(self, tz: tzinfo | None = None) -> dt.date:
+        """Today's date in ``tz`` (None: the server's time zone), from the injected clock."""
+        return local_day(self._clock(), tz)
 
     def create_cohort(
         self,
@@ -231,12 +240,18 @@ class CohortService:
         return ((today or self.today()) - start).days + 1
 
     def daily_drill(
-        self, cohort: Cohort, sessions: Sequence[SessionRecord], today: dt.date | None = None
+        self,
+        cohort: Cohort,
+        sessions: Sequence[SessionRecord],
+        today: dt.date | None = None,
+        *,
+        tz: tzinfo | None = None,
     ) -> DailyDrill | None:
-        """Today's drill for a member whose ended sessions are ``sessions``; None before the start."""
-        today = today or self.today()
+        """Today's drill (today in ``tz``) for a member whose ended sessions are ``sessions``; None
+        before the start."""
+        today = today or self.today(tz)
         day = self.day_of(cohort, today)
         if day < 1:
             return None
-        earlier = [s for s in sessions if dt.date.fromtimestamp(s.created_at) < today]
+        earlier = [s for s in sessions if local_day(s.created_at, tz) < today]
         return drill_on(cohort, day, earlier, self._library)

@@ -3,7 +3,9 @@
 Only sessions from the cohort's start date count. Points per ended session: 10, plus the overall
 score / 10 (rounded), plus 10 when it was that day's daily drill; at most
 :data:`MAX_SCORED_PER_DAY` sessions score per day. A streak is the run of consecutive days with at
-least one ended session, ending today (or yesterday, while today is still open).
+least one ended session, ending today (or yesterday, while today is still open). Days are read in
+the viewer's time zone (``tz``; None: the server's), so a call at 23:30 counts for the day the rep
+lived it.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import tzinfo
 
 from simulator.content.loader import ContentLibrary
 from simulator.services.access import User
-from simulator.services.cohorts import Cohort, CohortService, drill_on
+from simulator.services.cohorts import Cohort, CohortService, drill_on, local_day
 from simulator.services.scorecards import overall
 from simulator.store.sessions import SessionRecord, SessionStore
 
@@ -39,8 +42,8 @@ class Standing:
     rank: int = 0
 
 
-def _day(record: SessionRecord) -> dt.date:
-    return dt.date.fromtimestamp(record.created_at)
+def _day(record: SessionRecord, tz: tzinfo | None = None) -> dt.date:
+    return local_day(record.created_at, tz)
 
 
 def streaks(days: set[dt.date], today: dt.date) -> tuple[int, int]:
@@ -76,19 +79,24 @@ def badges_for(st: Standing, kinds: set[str]) -> list[str]:
 
 
 def standing(
-    member: User, cohort: Cohort, sessions: Sequence[SessionRecord], library: ContentLibrary, today: dt.date
+    member: User,
+    cohort: Cohort,
+    sessions: Sequence[SessionRecord],
+    library: ContentLibrary,
+    today: dt.date,
+    tz: tzinfo | None = None,
 ) -> Standing:
-    """Points, streaks and badges of one member from their ended sessions."""
+    """Points, streaks and badges of one member from their ended sessions (days in ``tz``)."""
     start = cohort.start_date or today
     counted = sorted(
-        (s for s in sessions if s.status == "ended" and start <= _day(s) <= today), key=lambda s: s.created_at
+        (s for s in sessions if s.status == "ended" and start <= _day(s, tz) <= today), key=lambda s: s.created_at
     )
     points, drills = 0, 0
     per_day: dict[dt.date, int] = {}
     drill_days: set[dt.date] = set()
     kinds: set[str] = set()
     for s in counted:
-        day = _day(s)
+        day = _day(s, tz)
         per_day[day] = per_day.get(day, 0) + 1
         scenario = library.scenarios.get(s.scenario_id)
         if scenario is not None:
@@ -98,13 +106,13 @@ def standing(
         score = overall(s)
         points += BASE_POINTS + (round(score / 10) if score is not None else 0)
         if day not in drill_days:
-            earlier = [x for x in counted if _day(x) < day]
+            earlier = [x for x in counted if _day(x, tz) < day]
             drill = drill_on(cohort, (day - start).days + 1, earlier, library)
             if drill.scenario_id == s.scenario_id:
                 drill_days.add(day)
                 drills += 1
                 points += DRILL_BONUS
-    current, best = streaks({_day(s) for s in counted}, today)
+    current, best = streaks({_day(s, tz) for s in counted}, today)
     scores = [v for v in (overall(s) for s in counted) if v is not None]
     st = Standing(member.id, member.label, points, current, best, len(counted), drills, max(scores) if scores else None)
     return Standing(**{**st.__dict__, "badges": badges_for(st, kinds)})
@@ -122,12 +130,14 @@ class Leaderboard:
         """A member's ended sessions, newest first (up to 1000)."""
         return self._store.list_sessions(user_id=user_id, status="ended", limit=1000)
 
-    def standings(self, actor: User, cohort_id: str, today: dt.date | None = None) -> list[Standing]:
-        """Members ranked by points, then current streak, then name."""
+    def standings(
+        self, actor: User, cohort_id: str, today: dt.date | None = None, *, tz: tzinfo | None = None
+    ) -> list[Standing]:
+        """Members ranked by points, then current streak, then name (days in ``tz``)."""
         cohort = self._cohorts.require_cohort(actor, cohort_id)
-        today = today or self._cohorts.today()
+        today = today or self._cohorts.today(tz)
         rows = [
-            standing(m, cohort, self.ended_sessions(m.id), self._library, today)
+            standing(m, cohort, self.ended_sessions(m.id), self._library, today, tz)
             for m in self._cohorts.members(actor, cohort_id)
         ]
         rows.sort(key=lambda r: (-r.points, -r.streak, r.name.lower()))

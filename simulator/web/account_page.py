@@ -1,4 +1,4 @@
-"""The Account tab (change password) and what each role sees when the page loads."""
+"""The Account tab (password, time zone) and what each role sees when the page loads (Home first)."""
 
 from __future__ import annotations
 
@@ -11,23 +11,24 @@ from simulator.errors import SparringError
 from simulator.services.access import User
 from simulator.services.app_services import AppServices
 from simulator.web.text import esc
-from simulator.web.ui_common import TAB_IDS, PageContext
+from simulator.web.ui_common import DEFAULT_ZONE, TAB_IDS, PageContext, time_zone_of, zone_choices
 
 ROLE_TABS: dict[str, tuple[str, ...]] = {
-    "rep": ("practice", "history", "progress", "assignments", "cohort", "account"),
-    "manager": ("practice", "history", "progress", "assignments", "cohort", "team", "account"),
-    "admin": ("practice", "history", "progress", "assignments", "cohort", "team", "admin", "account"),
+    "rep": ("home", "practice", "history", "progress", "assignments", "cohort", "account"),
+    "manager": ("home", "practice", "history", "progress", "assignments", "cohort", "team", "account"),
+    "admin": ("home", "practice", "history", "progress", "assignments", "cohort", "team", "admin", "account"),
 }
 
 
 def visible_tabs(services: AppServices, actor: User) -> tuple[list[str], str]:
-    """(tab ids this user sees, the tab to open). A one-time password shows only the Account tab."""
+    """(tab ids this user sees, the tab to open: Home, which says what to do next). A one-time
+    password shows only the Account tab."""
     if services.accounts.must_change_password(actor.id):
         return ["account"], "account"
     tabs = list(ROLE_TABS.get(actor.role, ROLE_TABS["rep"]))
     if actor.role == "rep" and not services.cohorts.list_cohorts(actor):
         tabs.remove("cohort")
-    return tabs, "practice"
+    return tabs, "home"
 
 
 def header_markdown(services: AppServices, actor: User) -> str:
@@ -71,7 +72,23 @@ def build_account_tab(ctx: PageContext) -> None:
         with gr.Row():
             gr.Button("Change password", link="/account/password", variant="primary", elem_id="pw-change")
             gr.Button("Sign out everywhere…", link="/logout?everywhere=1", elem_id="logout-everywhere")
-    ctx.refs["account"] = {"tab": tab}
+        gr.Markdown("### Your time zone\nDaily drills, streaks and the leaderboard count your days in this "
+                    "zone. It is kept in this browser.")
+        zone_pick = gr.Dropdown(zone_choices(), value=DEFAULT_ZONE, label="Time zone", filterable=True,
+                                elem_id="time-zone")
+        zone_status = gr.Markdown(elem_id="time-zone-status")
+    zone = ctx.time_zone()
+
+    def on_zone(name: str | None) -> tuple[str, str]:
+        tz = time_zone_of(name)
+        return str(tz), f"✓ Days now count in **{esc(str(tz))}**."
+
+    def show_zone(name: str | None) -> str:
+        return str(time_zone_of(name))
+
+    zone_pick.input(on_zone, [zone_pick], [zone, zone_status])
+    tab.select(show_zone, [zone], [zone_pick])
+    ctx.refs["account"] = {"tab": tab, "zone": (show_zone, [zone], [zone_pick])}
 
 
 def page_state(ctx: PageContext, request: gr.Request, *, selected: str | None = None) -> tuple[Any, ...]:

@@ -27,17 +27,33 @@ def create_user(
     team_manager: bool,
     cohort_id: str | None,
 ) -> tuple[str, str]:
-    """Create an account (and memberships); returns (status, one-time password to hand over)."""
+    """Create an account (and memberships); returns (status, one-time password to hand over).
+
+    Only a manager or an admin can be made the team's manager: a rep who manages a team would
+    vanish from its manager's dashboard and assignment list.
+    """
+    role = role or "rep"
+    if team_id and team_manager and role == "rep":
+        return (
+            "⚠ A rep cannot manage a team. Choose the role **manager** to make them the team's manager, "
+            "or untick “…as the team's manager” to add them as a member.",
+            "",
+        )
     try:
-        user, otp = services.accounts.create_user(username, role=role or "rep", display_name=display or "", actor=actor)
+        user, otp = services.accounts.create_user(username, role=role, display_name=display or "", actor=actor)
+        team_name = ""
         if team_id:
             services.teams.add_member(actor, team_id, user.id, manager=bool(team_manager))
+            team_name = next((t.name for t in services.teams.list_teams(actor) if t.id == team_id), "")
         if cohort_id:
             services.cohorts.add_member(actor, cohort_id, user.id)
     except SparringError as exc:
         return f"⚠ {esc(exc)}", ""
+    where = ""
+    if team_id:
+        where = f", {'manager' if team_manager else 'member'} of team **{esc(team_name)}**"
     return (
-        f"✓ Created **{esc(user.username)}** ({user.role}). Give them the one-time password below; "
+        f"✓ Created **{esc(user.username)}** ({user.role}{where}). Give them the one-time password below; "
         "they choose their own at the first sign-in."
     ), otp or ""
 
@@ -78,6 +94,9 @@ def add_membership(
         return "⚠ Choose a user."
     if not team_id and not cohort_id:
         return "⚠ Choose a team or a cohort."
+    user = services.accounts.get(user_id)
+    if team_id and team_manager and user is not None and user.role == "rep":
+        return "⚠ A rep cannot manage a team: untick “…as manager”, or give them the manager role first."
     try:
         if team_id:
             services.teams.add_member(actor, team_id, user_id, manager=bool(team_manager))
@@ -146,7 +165,11 @@ def build_admin_tab(ctx: PageContext) -> None:
                 role = gr.Radio(["rep", "manager", "admin"], value="rep", label="Role", elem_id="new-role")
             with gr.Row():
                 team = gr.Dropdown(choices=[], label="Team (optional)", elem_id="new-team")
-                team_mgr = gr.Checkbox(label="…as the team's manager", elem_id="new-team-manager")
+                team_mgr = gr.Checkbox(
+                    label="…as the team's manager",
+                    info="Ticked when the role is manager; cleared after each user is created.",
+                    elem_id="new-team-manager",
+                )
                 cohort = gr.Dropdown(choices=[], label="Cohort (optional)", elem_id="new-cohort")
             create_user_btn = gr.Button("Create user", variant="primary", elem_id="new-user")
         with gr.Accordion("Teams and cohorts", open=False):
@@ -201,7 +224,15 @@ def build_admin_tab(ctx: PageContext) -> None:
 
     def on_user(u: str, d: str, r: str, t: str | None, m: bool, c: str | None, request: gr.Request) -> tuple[Any, ...]:
         message, password = create_user(services, ctx.actor(request), u, d, r, t, m, c)
-        return message, password, *refresh(request)
+        if not message.startswith("✓"):  # the form stays as it was, to be corrected
+            keep = (gr.update() for _ in range(len(form) + len(lists) - 1))
+            return message, password, *keep, refresh(request)[0]
+        # a fresh form: the next user starts as a rep with no team, never as a manager by accident
+        users_table, *choices = refresh(request)
+        return message, password, "", "", "rep", False, *choices, users_table
+
+    def on_role(r: str) -> Any:
+        return gr.Checkbox(value=r == "manager")
 
     def on_team(name: str, request: gr.Request) -> tuple[Any, ...]:
         return create_team(services, ctx.actor(request), name), "", *refresh(request)
@@ -222,12 +253,16 @@ def build_admin_tab(ctx: PageContext) -> None:
         return set_disabled(services, ctx.actor(request), u, False), "", *refresh(request)
 
     out = [status, otp, *lists]
+    form = [username, display, role, team_mgr]
     tab.select(refresh, None, lists)
-    create_user_btn.click(on_user, [username, display, role, team, team_mgr, cohort], out)
+    role.input(on_role, [role], team_mgr)
+    create_user_btn.click(
+        on_user, [username, display, role, team, team_mgr, cohort], [status, otp, *form, *lists[1:], lists[0]]
+    )
     create_team_btn.click(on_team, [team_name], out)
     create_cohort_btn.click(on_cohort, [cohort_name, cohort_start, cohort_mode, cohort_scen], out)
     add_btn.click(on_add, [member, member_team, member_mgr, member_cohort], out)
     reset_btn.click(on_reset, [member], out)
     disable_btn.click(on_disable, [member], out)
     enable_btn.click(on_enable, [member], out)
-    ctx.refs["admin"] = {"tab": tab}
+    ctx.refs["admin"] = {"tab": tab, "load": refresh, "load_outputs": lists}

@@ -21,9 +21,11 @@ from simulator.web.assignments_page import build_assignments_tab
 from simulator.web.auth import ensure_first_admin
 from simulator.web.cohort_page import build_cohort_tab
 from simulator.web.history_page import build_history_tabs
+from simulator.web.home_page import build_home_tab, wire_home_tab
 from simulator.web.practice_ui import build_practice_tab
 from simulator.web.runtime import get_app_services
 from simulator.web.server import WebApp, build_web_app, secure_data_dir, serve
+from simulator.web.style import style_block
 from simulator.web.team_page import build_team_tab
 from simulator.web.ui_common import TAB_IDS, PageContext
 
@@ -38,16 +40,20 @@ def build_demo(services: AppServices | None = None, *, data_dir: Path | None = N
     del data_dir
     ctx = PageContext(services)
     with gr.Blocks(title="Sparring — sales practice") as demo:
+        style_block()  # readable buttons, phone layouts (simulator/web/style.py)
+        ctx.time_zone()  # the user's zone, kept in the browser: made here, outside the tabs
         with gr.Row():
-            gr.Markdown(
-                "# Sparring\nPractise sales conversations with AI buyers. Offline; nothing leaves this machine.",
-                elem_id="title",
-            )
+            with gr.Column(scale=3, min_width=240):
+                gr.Markdown(
+                    "# Sparring\nPractise sales conversations with AI buyers. Offline; nothing leaves this machine.",
+                    elem_id="title",
+                )
             with gr.Column(scale=0, min_width=200):
                 header = gr.Markdown(elem_id="whoami")
                 gr.Button("Sign out", link="/logout", size="sm", elem_id="logout")
         with gr.Tabs() as tabs:
             ctx.tabs = tabs
+            build_home_tab(ctx)
             build_practice_tab(ctx)
             build_history_tabs(ctx)
             build_assignments_tab(ctx)
@@ -62,6 +68,10 @@ def build_demo(services: AppServices | None = None, *, data_dir: Path | None = N
             return page_state(ctx, request)
 
         demo.load(on_load, None, state_outputs)
+        refresh_unfinished, inputs, outputs = ctx.refs["practice"]["unfinished"]
+        demo.load(refresh_unfinished, inputs, outputs)
+        demo.load(*wire_home_tab(ctx))
+        demo.load(*ctx.refs["account"]["zone"])
     return demo
 
 

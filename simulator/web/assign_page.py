@@ -224,10 +224,11 @@ def build_assign_section(ctx: PageContext) -> dict[str, Any]:
 
     kind.input(on_kind, [kind], target)
     suggest.input(on_suggest, [suggest], [scenario, difficulty, kind, target])
-    create_btn.click(
+    created = create_btn.click(
         on_create, [scenario, difficulty, kind, target, due, min_score, max_attempts, note], [status, listing]
     )
     return {
+        "created": created,
         "refresh": refresh,
         "refresh_outputs": [target, listing, suggest],
         "form": [scenario, difficulty, kind, target],

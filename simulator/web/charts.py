@@ -98,8 +98,8 @@ def progress_chart(points: Sequence[ProgressPoint]) -> Any:
     return fig
 
 
-def overall_chart(points: Sequence[ProgressPoint]) -> Any:
-    """Overall score (0-100) per graded session."""
+def overall_chart(points: Sequence[ProgressPoint], titles: Mapping[str, str] | None = None) -> Any:
+    """Overall score (0-100) per graded session; hovering shows the drill's title (``titles``: id → title)."""
     go = _go()
     labels = _attempt_labels(points)
     scored = [(labels[i], p) for i, p in enumerate(points) if p.overall is not None]
@@ -109,7 +109,7 @@ def overall_chart(points: Sequence[ProgressPoint]) -> Any:
             y=[p.overall for _, p in scored],
             mode="lines+markers",
             name="overall",
-            text=[plot_text(p.scenario_id) for _, p in scored],
+            text=[plot_text((titles or {}).get(p.scenario_id) or pretty(p.scenario_id)) for _, p in scored],
         )
     )
     fig.update_layout(title="Overall score (0–100)", yaxis={"range": [0, 100]}, xaxis={"type": "category"}, **_LAYOUT)

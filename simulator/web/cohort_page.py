@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 import gradio as gr
@@ -10,7 +11,7 @@ from simulator.errors import SparringError
 from simulator.services.access import User
 from simulator.services.app_services import AppServices
 from simulator.web.text import esc, short
-from simulator.web.ui_common import PageContext, table
+from simulator.web.ui_common import PageContext, table, time_zone_of
 
 BOARD_HEADERS = [
     "Rank",
@@ -29,21 +30,25 @@ def cohort_choices(services: AppServices, actor: User) -> list[tuple[str, str]]:
     return [(short(c.name, 60), c.id) for c in services.cohorts.list_cohorts(actor)]
 
 
-def today_markdown(services: AppServices, actor: User, cohort_id: str | None) -> tuple[str, tuple[str, str] | None]:
-    """(Markdown for today's drill and my standing, (scenario_id, difficulty) to start or None)."""
+def today_markdown(
+    services: AppServices, actor: User, cohort_id: str | None, tz: tzinfo | None = None
+) -> tuple[str, tuple[str, str] | None]:
+    """(Markdown for today's drill and my standing, (scenario_id, difficulty) to start or None).
+    "Today" is today in ``tz``, the user's time zone."""
     if not cohort_id:
         return "_You are not in a cohort. An admin adds new reps to an onboarding cohort._", None
     try:
         cohort = services.cohorts.require_cohort(actor, cohort_id)
-        board = services.leaderboard.standings(actor, cohort_id)
+        board = services.leaderboard.standings(actor, cohort_id, tz=tz)
     except SparringError as exc:
         return f"⚠ {esc(exc)}", None
     start = cohort.start_date.isoformat() if cohort.start_date else "today"
-    out = [f"### {esc(cohort.name)}", f"Started {start} · daily drill by {cohort.mode}"]
+    mode = "your weakest skill so far" if cohort.mode == "weakest" else "rotation through the curriculum"
+    out = [f"### {esc(cohort.name)}", f"Started {start} · daily drill: {mode}"]
     drill = None
     if actor.id in services.cohorts.member_ids(cohort_id):
         mine = services.leaderboard.ended_sessions(actor.id)
-        today = services.cohorts.daily_drill(cohort, mine)
+        today = services.cohorts.daily_drill(cohort, mine, tz=tz)
         if today is None:
             out.append(f"\nThe cohort starts on {start}: your first daily drill appears then.")
         else:
@@ -65,12 +70,14 @@ def today_markdown(services: AppServices, actor: User, cohort_id: str | None) ->
     return "\n".join(out), drill
 
 
-def leaderboard_rows(services: AppServices, actor: User, cohort_id: str | None) -> list[list[Any]]:
-    """The cohort's leaderboard as table rows (names shown as text)."""
+def leaderboard_rows(
+    services: AppServices, actor: User, cohort_id: str | None, tz: tzinfo | None = None
+) -> list[list[Any]]:
+    """The cohort's leaderboard as table rows (names shown as text; days in ``tz``)."""
     if not cohort_id:
         return []
     rows = []
-    for r in services.leaderboard.standings(actor, cohort_id):
+    for r in services.leaderboard.standings(actor, cohort_id, tz=tz):
         rows.append(
             [
                 r.rank,
@@ -102,27 +109,30 @@ def build_cohort_tab(ctx: PageContext) -> None:
             "all three call types.</sub>"
         )
 
-    def show(cohort_id: str | None, request: gr.Request) -> tuple[Any, Any, Any]:
+    zone = ctx.time_zone()
+
+    def show(cohort_id: str | None, zone_name: str | None, request: gr.Request) -> tuple[Any, Any, Any]:
         actor = ctx.actor(request)
-        md, d = today_markdown(services, actor, cohort_id)
+        tz = time_zone_of(zone_name)
+        md, d = today_markdown(services, actor, cohort_id, tz)
         try:
-            rows = leaderboard_rows(services, actor, cohort_id)
+            rows = leaderboard_rows(services, actor, cohort_id, tz)
         except SparringError:
             rows = []
         return md, d, table(rows, BOARD_HEADERS)
 
-    def load(request: gr.Request) -> tuple[Any, ...]:
+    def load(zone_name: str | None, request: gr.Request) -> tuple[Any, ...]:
         choices = cohort_choices(services, ctx.actor(request))
         first = choices[0][1] if choices else None
-        return (gr.Dropdown(choices=choices, value=first), *show(first, request))
+        return (gr.Dropdown(choices=choices, value=first), *show(first, zone_name, request))
 
     def start(d: tuple[str, str] | list[str] | None) -> tuple[Any, ...]:
         if not d:
             raise gr.Error("There is no daily drill for you today.")
         return practice["pick"](d[0], d[1])
 
-    tab.select(load, None, [pick, today, drill, board])
-    pick.input(show, [pick], [today, drill, board])
+    tab.select(load, [zone], [pick, today, drill, board])
+    pick.input(show, [pick, zone], [today, drill, board])
     go.click(start, [drill], practice["picker"]).success(
         practice["start"], practice["start_inputs"], practice["outputs"]
     )

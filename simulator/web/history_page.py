@@ -13,7 +13,7 @@ from simulator.services.scorecards import overall, pretty
 from simulator.store.sessions import SessionRecord
 from simulator.web import charts
 from simulator.web.session_view import session_panel
-from simulator.web.text import short, when
+from simulator.web.text import STATUS_WORDS, short, when, words_for
 from simulator.web.ui_common import PageContext, table
 
 HISTORY_HEADERS = ["When", "Scenario", "Difficulty", "Status", "Turns", "Score"]
@@ -24,7 +24,7 @@ def session_label(services: AppServices, r: SessionRecord) -> str:
     """'2026-11-23 14:05 · Discovery call … · 72/100' for pickers."""
     s = services.practice.library.scenarios.get(r.scenario_id)
     score = overall(r)
-    tail = f" · {score:.0f}/100" if score is not None else f" · {r.status}"
+    tail = f" · {score:.0f}/100" if score is not None else f" · {words_for(STATUS_WORDS, r.status)}"
     return f"{when(r.created_at)} · {short(s.title if s else r.scenario_id, 48)} · {r.difficulty}{tail}"
 
 
@@ -43,7 +43,7 @@ def history(
                 when(r.created_at),
                 short(s.title if s else r.scenario_id, 60),
                 r.difficulty,
-                r.status,
+                words_for(STATUS_WORDS, r.status),
                 r.turn_count,
                 "" if score is None else f"{score:.0f}",
             ]
@@ -59,7 +59,9 @@ def progress(services: AppServices, actor: User, user_id: str | None = None) -> 
         series = [p.scores[cid] for p in points if cid in p.scores]
         name = next((p.names[cid] for p in reversed(points) if cid in p.names), pretty(cid))
         rows.append([name, f"{series[0]:g}", f"{series[-1]:g}", f"{max(series):g}", len(series)])
-    return charts.progress_chart(points), charts.overall_chart(points), rows
+    lib = services.practice.library
+    titles = {sid: s.title for sid, s in lib.scenarios.items()}
+    return charts.progress_chart(points), charts.overall_chart(points, titles), rows
 
 
 def build_history_tabs(ctx: PageContext) -> None:

@@ -7,6 +7,7 @@ Handlers take the services and the signed-in user and return or yield plain valu
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -15,7 +16,8 @@ from simulator.content.models import Scenario
 from simulator.errors import SparringError
 from simulator.services.access import User
 from simulator.services.app_services import AppServices
-from simulator.web.text import esc, pretty_id
+from simulator.session.events import EndedEvent, Reply, fold
+from simulator.web.text import END_REASONS, esc, pretty_id, words_for
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,12 @@ UNAVAILABLE = (
     "⚠ The buyer's voice model is unavailable right now ({error}). Nothing was lost: "
     "your message is still in the box and the call is saved; try again in a moment, or ask "
     "your admin to check the model setting (SPARRING_LLM)."
+)
+
+
+NO_CALL_ON_PAGE = (
+    "No call on this page. Start one, or — if you were in a call (the page was reloaded or the server "
+    "restarted) — it is saved: pick it under **Your unfinished calls** and press **Continue call**."
 )
 
 
@@ -112,34 +120,25 @@ def stage_markdown(services: AppServices, scenario_id: str | None, stage: str | 
     return f"**Stage:** {esc(pretty_id(stage))}"
 
 
-def _outcome_status(event: dict[str, Any]) -> str:
-    outcome = event.get("outcome") or {}
-    reason = pretty_id(event.get("end_reason") or "")
+def _outcome_status(ended: EndedEvent) -> str:
+    outcome = ended.get("outcome") or {}
+    reason = words_for(END_REASONS, ended.get("end_reason"))
     verdict = "objective met" if outcome.get("success") else "objective not met yet"
     return f"**Call ended ({esc(reason)}) — {verdict}.** Your scorecard is below."
 
 
-def _fold(services: AppServices, update: CallUpdate, event: dict[str, Any], streaming: list[str]) -> CallUpdate:
-    """Fold one service event into the page state."""
-    kind = event.get("type")
+def _show(services: AppServices, update: CallUpdate, reply: Reply) -> CallUpdate:
+    """The page state for the reply folded so far (the buyer's bubble is the last chat message)."""
     chat = update.chat
-    if kind == "token" and chat:
-        streaming[0] += event.get("text", "")
-        chat[-1]["content"] = esc(streaming[0], keep_lines=True)
-    elif kind == "reset" and chat:  # the shown text is abandoned (a retry or a replacement follows)
-        streaming[0] = ""
-        chat[-1]["content"] = "…"
-    elif kind == "line" and chat:
-        chat[-1]["content"] = esc(event.get("text", ""), keep_lines=True)
-    elif kind == "turn":
-        record = event.get("record") or {}
-        scenario_id = (update.call or {}).get("scenario_id")
-        update = replace(update, stage=stage_markdown(services, scenario_id, record.get("stage")) or update.stage)
-    elif kind == "warning":
-        update = replace(update, status="⚠ " + esc(event.get("text", "")))
-    elif kind == "ended":
-        update = replace(update, status=_outcome_status(event), ended=True)
-    return update
+    if chat and chat[-1]["role"] == "assistant" and (reply.shown or reply.line is not None or not reply.ended):
+        chat[-1]["content"] = esc(reply.buyer_text, keep_lines=True) or "…"
+    stage = stage_markdown(services, (update.call or {}).get("scenario_id"), reply.stage) or update.stage
+    status = update.status
+    if reply.warnings:
+        status = "⚠ " + esc(reply.warnings[-1])
+    if reply.ended is not None:
+        status = _outcome_status(reply.ended) + (f" ⚠ {esc(reply.warnings[-1])}" if reply.warnings else "")
+    return replace(update, stage=stage, status=status, ended=update.ended or reply.ended is not None)
 
 
 def _buyer_name(services: AppServices, call: Call | None) -> str:
@@ -167,15 +166,16 @@ def start_call(
         persona_id = None
     call: Call = {"scenario_id": scenario_id, "persona_id": persona_id, "difficulty": difficulty}
     update = CallUpdate([{"role": "assistant", "content": ""}], None, status="Calling…")
-    streaming = [""]
+    reply = Reply()
     try:
         for event in services.sessions.start(actor, scenario_id, persona_id=persona_id, difficulty=difficulty):
-            if event.get("type") == "session":
+            reply = fold(reply, event)
+            if event["type"] == "session":
                 call["session_id"] = event["session_id"]
                 call["persona_id"] = persona_id or lib.scenario(scenario_id).persona
                 update = replace(update, call=call, status=f"{_buyer_name(services, call)} is answering…")
                 continue
-            update = _fold(services, update, event, streaming)
+            update = _show(services, update, reply)
             yield update
         yield _your_turn(update)
     except SparringError as exc:
@@ -192,34 +192,33 @@ def start_call(
 def send_message(
     services: AppServices, actor: User, call: Call | None, text: str, chat: Chat, stage: str = ""
 ) -> Iterator[CallUpdate]:
-    """Send the rep's message; on any error the text stays in the box and the chat is unchanged."""
+    """Send the rep's message; on any error before it is accepted the text stays in the box and the
+    chat is unchanged. Validation and permission happen once, in the service (``accepted``)."""
     chat = list(chat or [])
     if not call or not call.get("session_id"):
-        yield CallUpdate(chat, call, message=text, status="Start a call first.", stage=stage)
+        yield CallUpdate(chat, call, message=text, status=NO_CALL_ON_PAGE, stage=stage)
         return
+    update = CallUpdate(chat, call, message=text, stage=stage)
+    reply = Reply()
     try:
-        clean = services.practice.validate_message(text)
-    except SparringError as exc:
-        yield CallUpdate(chat, call, message=text, status=f"⚠ {esc(exc)}", stage=stage)
-        return
-    grown = [
-        *chat,
-        {"role": "user", "content": esc(clean, keep_lines=True)},
-        {"role": "assistant", "content": "…"},
-    ]
-    update = CallUpdate(grown, call, status=f"{_buyer_name(services, call)} is answering…", stage=stage)
-    streaming = [""]
-    yield update
-    try:
-        for event in services.sessions.send(actor, call["session_id"], clean):
-            update = _fold(services, update, event, streaming)
+        for event in services.sessions.send(actor, call["session_id"], text or ""):
+            reply = fold(reply, event)
+            if event["type"] == "accepted":
+                grown = [*chat, {"role": "user", "content": esc(event["text"], keep_lines=True)},
+                         {"role": "assistant", "content": "…"}]
+                update = CallUpdate(grown, call, status=f"{_buyer_name(services, call)} is answering…", stage=stage)
+            else:
+                update = _show(services, update, reply)
             yield update
         yield _your_turn(update)
     except SparringError as exc:
-        yield CallUpdate(chat, call, message=text, status=f"⚠ {esc(exc)}", stage=stage)
+        if reply.rep_text is None:
+            yield CallUpdate(chat, call, message=text, status=f"⚠ {esc(exc)}", stage=stage)
+        else:
+            yield replace(update, status=f"⚠ {esc(exc)}")
     except Exception as exc:
         log.exception("could not send a message")
-        yield _after_failure(services, actor, call, text, clean, chat, stage, exc)
+        yield _after_failure(services, actor, call, text, reply.rep_text, chat, stage, exc)
 
 
 def transcript_chat(transcript: list[Any]) -> Chat:
@@ -238,7 +237,7 @@ def _after_failure(
     actor: User,
     call: Call,
     text: str,
-    clean: str,
+    accepted: str | None,
     chat: Chat,
     stage: str,
     exc: Exception,
@@ -250,7 +249,7 @@ def _after_failure(
     except Exception:
         return CallUpdate(chat, call, message=text, status=status, stage=stage)
     reps = [t for t in view.transcript if t["speaker"] == "rep"]
-    if reps and reps[-1]["text"] == clean and len(view.transcript) > len(chat):
+    if accepted is not None and reps and reps[-1]["text"] == accepted and len(view.transcript) > len(chat):
         return CallUpdate(
             transcript_chat(view.transcript),
             call,
@@ -263,21 +262,70 @@ def _after_failure(
 
 
 def end_call(services: AppServices, actor: User, call: Call | None, chat: Chat) -> CallUpdate:
-    """End the call: the outcome is judged and the scorecard stored."""
+    """End the call (cutting short a reply in progress): the outcome is judged and the scorecard stored."""
     chat = list(chat or [])
     if not call or not call.get("session_id"):
         return CallUpdate(chat, call, status="No call in progress.")
     update = CallUpdate(chat, call, status="Call ended.")
+    reply = Reply()
     try:
         for event in services.sessions.end(actor, call["session_id"]):
-            update = _fold(services, update, event, [""])
+            reply = fold(reply, event)
+            update = _show(services, update, reply) if event["type"] in ("warning", "ended") else update
     except SparringError as exc:
         return CallUpdate(chat, call, status=f"⚠ {esc(exc)}")
     except Exception as exc:
         log.exception("could not end a call")
         return CallUpdate(chat, call, status=UNAVAILABLE.format(error=esc(type(exc).__name__)))
-    record = services.practice.store.get_session(call["session_id"])
-    return replace(update, ended=bool(record and record.status == "ended"))
+    view = services.sessions.view(actor, call["session_id"])
+    ended = view.record.status == "ended"
+    return replace(update, chat=transcript_chat(view.transcript) or chat, ended=ended)
+
+
+def unfinished_choices(services: AppServices, actor: User) -> list[tuple[str, str]]:
+    """(label, id) of the rep's open calls, newest first: drill, buyer, turns, last activity."""
+    lib = services.practice.library
+    out = []
+    for record in services.sessions.unfinished(actor):
+        scenario = lib.scenarios.get(record.scenario_id)
+        persona = lib.personas.get(record.persona_id)
+        when = time.strftime("%d %b %H:%M", time.gmtime(record.updated_at))
+        title = scenario.title if scenario else pretty_id(record.scenario_id)
+        who = persona.name if persona else pretty_id(record.persona_id)
+        out.append((f"{title} with {who} — {record.turn_count} lines so far, last at {when} UTC", record.id))
+    return out
+
+
+def continue_call(services: AppServices, actor: User, session_id: str | None) -> Iterator[CallUpdate]:
+    """Reopen an unfinished call where it stopped (after a reload, a restart or a crash)."""
+    if not session_id:
+        yield CallUpdate([], None, status="Pick an unfinished call first.")
+        return
+    try:
+        view = services.sessions.view(actor, session_id)
+        record = view.record
+        call: Call = {"session_id": record.id, "scenario_id": record.scenario_id,
+                      "persona_id": record.persona_id, "difficulty": record.difficulty}
+        update = CallUpdate(transcript_chat(view.transcript), call, status="Reopening the call…",
+                            stage=stage_markdown(services, record.scenario_id, view.stage))
+        yield update
+        reply = Reply()
+        for event in services.sessions.resume(actor, session_id):
+            reply = fold(reply, event)
+            if event["type"] == "warning" and not reply.ended:
+                update = replace(update, chat=[*update.chat, {"role": "assistant", "content": "…"}])
+            update = _show(services, update, reply)
+            yield update
+        view = services.sessions.view(actor, session_id)
+        update = replace(update, chat=transcript_chat(view.transcript),
+                         stage=stage_markdown(services, record.scenario_id, view.stage) or update.stage,
+                         ended=view.record.status == "ended")
+        yield _your_turn(update) if not update.status.startswith("⚠") else update
+    except SparringError as exc:
+        yield CallUpdate([], None, status=f"⚠ {esc(exc)}")
+    except Exception as exc:
+        log.exception("could not reopen a call")
+        yield CallUpdate([], None, status=UNAVAILABLE.format(error=esc(type(exc).__name__)))
 
 
 def ask_hint(services: AppServices, actor: User, call: Call | None) -> str:

@@ -7,8 +7,10 @@ from typing import Any
 
 import gradio as gr
 
+from simulator.errors import SparringError
 from simulator.web import practice_page as page
 from simulator.web.session_view import session_panel
+from simulator.web.text import esc
 from simulator.web.ui_common import PageContext
 from simulator.web.voice_ui import voice_controls, wire_voice
 
@@ -25,7 +27,8 @@ def build_practice_tab(ctx: PageContext) -> None:
         call = gr.State(None)
         drill = gr.State(None)
         with gr.Row():
-            with gr.Column(scale=1, min_width=320):
+            # the drill picker and brief; on a phone it moves below the call while one is on (style.py)
+            with gr.Column(scale=1, min_width=320, elem_id="practice-setup") as setup:
                 scenario = gr.Dropdown(choices=choices, value=first, label="Scenario", elem_id="scenario")
                 persona = gr.Dropdown(
                     choices=personas,
@@ -40,14 +43,25 @@ def build_practice_tab(ctx: PageContext) -> None:
                 brief = gr.Markdown(page.brief_markdown(services, first, None, "medium"), elem_id="brief")
                 with gr.Accordion("Rubric: what this call is graded on", open=False):
                     rubric = gr.Markdown(page.rubric_markdown(scenario0) if scenario0 else "", elem_id="rubric")
-            with gr.Column(scale=2):
+            with gr.Column(scale=2, min_width=320):
+                with gr.Group(visible=False, elem_id="unfinished") as unfinished_box:
+                    gr.Markdown("**Unfinished call.** Continue where it stopped, or end it and get its scorecard. "
+                                f"Calls left idle for {services.practice.settings.call_idle_s / 3600:g} h close "
+                                "without a grade and do not count as attempts.")
+                    unfinished = gr.Dropdown(choices=[], label="Your unfinished calls", elem_id="unfinished-calls")
+                    with gr.Row():
+                        continue_btn = gr.Button("Continue call", variant="primary", elem_id="continue-call")
+                        end_old = gr.Button("End it", elem_id="end-unfinished")
                 stage = gr.Markdown("", elem_id="stage")
                 chat = gr.Chatbot(label="Call", elem_id="chat", height=420)
+                # Gradio 6: with lines=1, Enter submits and Shift+Enter adds a line (the box grows to
+                # max_lines); with lines>1 it is the other way round.
                 message = gr.Textbox(
                     label="Your line",
-                    placeholder="Type what you would say…",
+                    placeholder="Type what you would say… (Enter sends, Shift+Enter for a new line)",
                     elem_id="message",
-                    lines=2,
+                    lines=1,
+                    max_lines=6,
                     max_length=services.practice.settings.max_message_chars + 500,
                 )
                 with gr.Row():
@@ -59,12 +73,17 @@ def build_practice_tab(ctx: PageContext) -> None:
                 voice = voice_controls()
         with gr.Column(visible=False, elem_id="scorecard") as card_col:
             gr.Markdown("## Scorecard")
+            # columns with a minimum width: side by side on a laptop, one under the other on a phone
             with gr.Row():
-                card_md = gr.Markdown(elem_id="scorecard-text")
-                card_plot = gr.Plot(label="Competencies", elem_id="scorecard-chart")
+                with gr.Column(min_width=320):
+                    card_md = gr.Markdown(elem_id="scorecard-text")
+                with gr.Column(min_width=320):
+                    card_plot = gr.Plot(label="Competencies", elem_id="scorecard-chart")
             with gr.Row():
-                card_metrics = gr.Markdown(elem_id="scorecard-metrics")
-                card_coaching = gr.Markdown(elem_id="scorecard-coaching")
+                with gr.Column(min_width=320):
+                    card_metrics = gr.Markdown(elem_id="scorecard-metrics")
+                with gr.Column(min_width=320):
+                    card_coaching = gr.Markdown(elem_id="scorecard-coaching")
             with gr.Row():
                 retry = gr.Button("Retry this drill", elem_id="retry")
                 next_btn = gr.Button("Do the suggested next drill", variant="primary", elem_id="next-drill")
@@ -85,6 +104,7 @@ def build_practice_tab(ctx: PageContext) -> None:
         card_coaching,
         card_details,
         drill,
+        setup,
     ]
 
     def show(update: page.CallUpdate, request: gr.Request | None, *, reset: bool = False) -> tuple[Any, ...]:
@@ -103,7 +123,8 @@ def build_practice_tab(ctx: PageContext) -> None:
         elif reset:
             card = (gr.Column(visible=False), "", None, "", "", "", None)
         hint_value = "" if reset else gr.update()
-        return (update.chat, update.call, update.message, update.status, update.stage, hint_value, *card)
+        layout = gr.Column(elem_classes=["in-call"] if update.call else [])
+        return (update.chat, update.call, update.message, update.status, update.stage, hint_value, *card, layout)
 
     def on_select(sid: str | None, diff: str) -> tuple[Any, Any, Any]:
         options = page.persona_choices(services, sid)
@@ -133,6 +154,33 @@ def build_practice_tab(ctx: PageContext) -> None:
 
     def on_end(c: page.Call | None, history: list[dict[str, Any]], request: gr.Request) -> tuple[Any, ...]:
         return show(page.end_call(services, ctx.actor(request), c, history or []), request)
+
+    def on_unfinished(c: page.Call | None, request: gr.Request) -> tuple[Any, Any]:
+        current = (c or {}).get("session_id")
+        try:
+            actor = ctx.actor(request)
+        except gr.Error:  # not signed in (yet): nothing to offer
+            return gr.Group(visible=False), gr.Dropdown(choices=[], value=None)
+        options = [o for o in page.unfinished_choices(services, actor) if o[1] != current]
+        return gr.Group(visible=bool(options)), gr.Dropdown(choices=options, value=options[0][1] if options else None)
+
+    def on_continue(sid: str | None, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        first_step = True
+        for update in page.continue_call(services, ctx.actor(request), sid):
+            yield show(update, request, reset=first_step)
+            first_step = False
+
+    def on_end_old(sid: str | None, request: gr.Request) -> tuple[Any, ...]:
+        actor = ctx.actor(request)
+        if not sid:
+            return show(page.CallUpdate([], None, status="Pick an unfinished call first."), request)
+        try:
+            record = services.sessions.record(actor, sid)
+        except SparringError as exc:
+            return show(page.CallUpdate([], None, status=f"⚠ {esc(exc)}"), request)
+        call_ = {"session_id": record.id, "scenario_id": record.scenario_id, "persona_id": record.persona_id,
+                 "difficulty": record.difficulty}
+        return show(page.end_call(services, actor, call_, []), request)
 
     def on_hint(c: page.Call | None, request: gr.Request) -> str:
         return page.ask_hint(services, ctx.actor(request), c)
@@ -170,13 +218,17 @@ def build_practice_tab(ctx: PageContext) -> None:
     def scorecard_if_ended(c: page.Call | None, history: list[dict[str, Any]], request: gr.Request) -> tuple[Any, ...]:
         ended = False
         if c and c.get("session_id"):
-            view = services.practice.get(c["session_id"], user_id=ctx.actor(request).id)
+            view = services.practice.get(c["session_id"], actor=ctx.actor(request))
             ended = view.outcome is not None
         return show(page.CallUpdate(history or [], c, ended=ended), request)[6:]
 
     wire_voice(ctx, voice, call=call, chat=chat, status=status, events_with_reply=[started, sent, submitted],
                scorecard=scorecard_if_ended, scorecard_outputs=outputs[6:])
     end.click(on_end, [call, chat], outputs)
+    unfinished_outputs = [unfinished_box, unfinished]
+    continue_btn.click(on_continue, [unfinished], outputs).then(on_unfinished, [call], unfinished_outputs)
+    end_old.click(on_end_old, [unfinished], outputs).then(on_unfinished, [call], unfinished_outputs)
+    started.then(on_unfinished, [call], unfinished_outputs)
     hint.click(on_hint, [call], hint_md)
     retry.click(on_retry, [call], outputs)
     picker = [scenario, persona, difficulty, brief, rubric, ctx.tabs]
@@ -186,6 +238,8 @@ def build_practice_tab(ctx: PageContext) -> None:
         "picker": picker,
         "pick": pick_drill,
         "start": on_start,
+        "continue": on_continue,
         "start_inputs": [scenario, persona, difficulty],
         "outputs": outputs,
+        "unfinished": (on_unfinished, [call], unfinished_outputs),
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from simulator.web.text import esc, pretty_id
+from simulator.web.text import SOURCES, esc, pretty_id, words_for
 
 QUOTE = 220
 
@@ -95,7 +95,7 @@ def competencies_markdown(card: Mapping[str, Any] | None) -> str:
         if quotes:
             out += ["", *quotes]
         rule = esc(c.get("rule") or "")
-        source = f" (source: {esc(c['source'])})" if c.get("source") else ""
+        source = f" ({esc(words_for(SOURCES, str(c['source'])))})" if c.get("source") else ""
         if rule or source:
             out += ["", f"<sub>{rule}{source}</sub>"]
     return "\n".join(out)

@@ -20,7 +20,7 @@ from simulator.web.scorecard_view import (
     headline,
     metrics_markdown,
 )
-from simulator.web.text import esc, pretty_id, when
+from simulator.web.text import STATUS_WORDS, esc, pretty_id, when, words_for
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def session_panel(services: AppServices, actor: User, session_id: str | None) ->
         f"### {esc(scenario.title if scenario else rec.scenario_id)}\n"
         f"{esc(persona.name if persona else rec.persona_id)} · {esc(rec.difficulty)} · "
         f"{when(rec.created_at)} · "
-        f"{rec.status}" + (f" · **{score:.0f}/100**" if score is not None else "")
+        f"{words_for(STATUS_WORDS, rec.status)}" + (f" · **{score:.0f}/100**" if score is not None else "")
     )
     if hints:
         title += "\n\n**Hints used:** " + " ".join(f"(turn {h['rep_turn']}) {esc(h['text'])}" for h in hints)

@@ -168,5 +168,10 @@ def build_team_tab(ctx: PageContext) -> None:
     dash_outputs = [summary, heat, activity_plot, activity, suggestions]
     tab.select(load, None, [team, *dash_outputs, *assign["refresh_outputs"], *review["refresh_outputs"]])
     team.input(show, [team], dash_outputs)
+    assign["created"].then(show, [team], dash_outputs)  # the dashboard follows a new assignment
     export.click(on_export, [team], csv_file)
-    ctx.refs["team"] = {"tab": tab}
+    ctx.refs["team"] = {
+        "tab": tab,
+        "load": load,
+        "load_outputs": [team, *dash_outputs, *assign["refresh_outputs"], *review["refresh_outputs"]],
+    }

@@ -52,3 +52,36 @@ def when(ts: float | None) -> str:
 def pretty_id(value: str | None) -> str:
     """``objection_handling`` → ``objection handling``."""
     return (value or "").replace("_", " ").replace("-", " ")
+
+
+END_REASONS = {
+    "rep_ended": "you ended it",
+    "rep_goodbye": "you said goodbye",
+    "patience": "the buyer ran out of patience",
+    "turn_cap": "the call reached its length limit",
+    "deal": "you agreed a deal",
+    "no_deal": "no deal",
+    "next_step": "the next step was booked",
+    "abandoned": "left idle",
+}
+"""Why a call ended, in words (the engine's ``end_reason``)."""
+
+SOURCES = {
+    "rules": "checked by rules",
+    "rules+llm": "checked by rules, adjusted by the AI judge",
+    "llm": "judged by the AI judge",
+}
+"""Who scored a competency (the scorecard's ``source``), in words."""
+
+STATUS_WORDS = {"active": "in progress", "ended": "ended", "abandoned": "closed unfinished"}
+"""A session's status, in words."""
+
+
+def words_for(table: dict[str, str], value: str | None) -> str:
+    """``value`` in words from ``table``; an unknown value with its ``_``/``-`` turned to spaces."""
+    raw = value or ""
+    if raw in table:
+        return table[raw]
+    if raw.startswith("rules (") and raw.endswith(")"):  # e.g. 'rules (llm reply invalid, fell back)'
+        return "checked by rules (the AI judge's answer could not be used)"
+    return pretty_id(raw)

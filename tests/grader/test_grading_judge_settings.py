@@ -69,7 +69,7 @@ def test_settings_defaults_and_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("SPARRING_JUDGE_TIMEOUT_S", "12.5")
     assert judge_settings(load_settings()) == JudgeSettings(mode="off", timeout_s=12.5)
     monkeypatch.setenv("SPARRING_JUDGE", "sometimes")
-    with pytest.raises(ValueError, match="judge"):
+    with pytest.raises(ValueError, match="SPARRING_JUDGE="):
         load_settings()
 
 

@@ -26,7 +26,7 @@ from simulator.config import Settings
 from simulator.llm.scripted import ScriptedLLM
 from simulator.services.app_services import AppServices
 from simulator.services.passwords import Passwords, fast_hasher
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 from simulator.store import SessionStore, create_db_engine, init_schema, open_checkpointer
 
 

@@ -12,7 +12,7 @@ from webtest_support import PASSWORD, Org
 from simulator.config import Settings
 from simulator.services.app_services import AppServices
 from simulator.services.passwords import Passwords, fast_hasher
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 from simulator.web import account_page, admin_page
 
 
@@ -29,8 +29,8 @@ def test_the_app_builds_without_loading_a_model(settings: Settings) -> None:
 
 def test_each_role_sees_its_tabs(services: AppServices, org: Org) -> None:
     assert account_page.visible_tabs(services, org.rep) == (
-        ["practice", "history", "progress", "assignments", "account"],
-        "practice",
+        ["home", "practice", "history", "progress", "assignments", "account"],
+        "home",  # the Home tab, which says what to do next, opens after sign-in
     )
     cohort = services.cohorts.create_cohort(org.admin, "Starters")
     services.cohorts.add_member(org.admin, cohort.id, org.rep.id)
@@ -55,7 +55,7 @@ def test_a_one_time_password_shows_only_the_account_tab_until_changed(
     assert "✓" in account_page.change_password(
         services, user, otp, "new passphrase 1", "new passphrase 1", tmp_path
     )
-    assert account_page.visible_tabs(services, user)[1] == "practice"
+    assert account_page.visible_tabs(services, user)[1] == "home"
 
 
 def test_admin_forms(services: AppServices, org: Org) -> None:

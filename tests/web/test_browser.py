@@ -61,6 +61,8 @@ def test_wrong_password_gives_no_hint(page: Any, live_app: LiveApp) -> None:
 def test_rep_practises_and_reads_the_scorecard(page: Any, live_app: LiveApp) -> None:
     sign_in(page, "rita", PASSWORD)
     assert page.get_by_role("tab", name="Team").count() == 0  # a rep sees no manager pages
+    page.locator("#home-next").get_by_text("What to do next").wait_for(timeout=WAIT_MS)  # Home opens first
+    tab(page, "Practice")
     page.locator("#start").click()
     page.locator('#chat [data-testid="bot"]').first.wait_for(timeout=WAIT_MS)
     page.locator("#status").get_by_text("Your turn").wait_for(timeout=WAIT_MS)
@@ -153,3 +155,34 @@ def test_first_admin_must_choose_a_password(page: Any, live_app: LiveApp) -> Non
     tab(page, "Admin")
     cell(page, "users-table", "rita").wait_for(timeout=WAIT_MS)
     shot(page, "10-admin")
+
+
+def test_a_call_survives_a_page_reload_and_continues_from_the_list(page: Any, live_app: LiveApp) -> None:
+    sign_in(page, "rita", PASSWORD)
+    tab(page, "Practice")
+    page.locator("#start").click()
+    page.locator("#status").get_by_text("Your turn").wait_for(timeout=WAIT_MS)
+    page.locator("#message textarea").fill("How are you handling order exceptions today?")
+    page.locator("#send").click()
+    page.locator('#chat [data-testid="bot"]').nth(1).wait_for(timeout=WAIT_MS)
+    page.locator("#status").get_by_text("Your turn").wait_for(timeout=WAIT_MS)
+    page.reload()
+    page.locator("#home-go").get_by_text("Continue your call").wait_for(timeout=WAIT_MS)  # Home offers it too
+    tab(page, "Practice")
+    page.locator("#continue-call").wait_for(timeout=WAIT_MS)
+    assert page.locator('#chat [data-testid="user"]').count() == 0  # the reload emptied the page
+    shot(page, "07-unfinished-call")
+    page.locator("#continue-call").click()
+    page.locator("#status").get_by_text("Your turn").wait_for(timeout=WAIT_MS)
+    assert "order exceptions" in page.locator('#chat [data-testid="user"]').first.inner_text()
+    page.locator("#message textarea").fill("What does that cost your team each week?")
+    page.locator("#send").click()
+    page.locator('#chat [data-testid="bot"]').nth(2).wait_for(timeout=WAIT_MS)
+    page.locator("#status").get_by_text("Your turn").wait_for(timeout=WAIT_MS)
+    page.locator("#end").click()
+    page.locator("#scorecard-text").get_by_text("Score:").wait_for(timeout=WAIT_MS)
+    page.reload()
+    page.locator("#whoami").get_by_text("Signed in as").wait_for(timeout=WAIT_MS)
+    tab(page, "Practice")
+    page.locator("#start").wait_for(timeout=WAIT_MS)
+    assert not page.locator("#continue-call").is_visible()  # nothing left unfinished

@@ -39,6 +39,7 @@ def test_rep_speaks_a_turn_and_hears_the_buyer(
                                       viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         sign_in(page, "rita", PASSWORD)
+        page.get_by_role("tab", name="Practice").click()  # Home opens first
         page.locator("#start").click()
         page.locator("#status").get_by_text("Your turn").wait_for(timeout=WAIT_MS)
         page.locator("#voice").get_by_text("Voice: speak instead of typing").click()

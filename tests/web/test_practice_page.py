@@ -13,7 +13,7 @@ from simulator.llm.scripted import ScriptedLLM
 from simulator.services.app_services import AppServices
 from simulator.services.hints import HINTS_PER_SESSION
 from simulator.services.passwords import Passwords, fast_hasher
-from simulator.services.practice import PracticeService
+from simulator.session import PracticeService
 from simulator.web import practice_page as page
 from simulator.web.session_view import session_panel
 
@@ -69,7 +69,7 @@ def test_bad_messages_are_refused_and_the_text_stays_in_the_box(services: AppSer
         result = list(page.send_message(services, org.rep, update.call, text, update.chat))[-1]
         assert reason in result.status and result.message == text and result.chat == before
     no_call = list(page.send_message(services, org.rep, None, "hello", []))[-1]
-    assert "Start a call first" in no_call.status and no_call.message == "hello"
+    assert "No call on this page" in no_call.status and no_call.message == "hello"
 
 
 def test_html_in_a_message_is_shown_as_text(services: AppServices, org: Org) -> None:
