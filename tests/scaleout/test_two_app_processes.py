@@ -97,10 +97,16 @@ class Fns:
 
     @classmethod
     def of(cls, config: dict[str, Any]) -> Fns:
-        loads = sorted(((len(d["inputs"]), int(d.get("id", i)), d["inputs"])
-                        for i, d in enumerate(config["dependencies"])
-                        if any(t[1] == "load" for t in d.get("targets", []))))
-        (_, on_load, _), (_, on_unfinished, call_state) = loads  # the header first, then the calls list
+        def load_with_output(elem_id: str) -> tuple[int, list[int]]:
+            """The page-load event whose outputs include the component ``elem_id``."""
+            ids = {c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == elem_id}
+            for i, d in enumerate(config["dependencies"]):
+                if any(t[1] == "load" for t in d.get("targets", [])) and ids & set(d.get("outputs", [])):
+                    return int(d.get("id", i)), d["inputs"]
+            raise AssertionError(f"no load event updates #{elem_id}")
+
+        on_load, _ = load_with_output("whoami")  # the header and the tabs
+        on_unfinished, call_state = load_with_output("unfinished-calls")
         start, cont = fn_of(config, "start", "click"), fn_of(config, "continue-call", "click")
         return cls(on_load, on_unfinished, start, fn_of(config, "send", "click"), fn_of(config, "end", "click"),
                    cont, then_of(config, cont, call_state), then_of(config, start, call_state))
