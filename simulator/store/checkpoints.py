@@ -144,7 +144,12 @@ def _open_postgres_saver(
         # The saver's lock guards a single shared connection; on a pool every call takes its own.
         saver.lock = contextlib.nullcontext()  # type: ignore[assignment]
         with psycopg.connect(conninfo, autocommit=True) as lock_conn:
-            lock_conn.execute("SELECT pg_advisory_lock(%s)", (_PG_SETUP_LOCK,))
+            # Poll instead of blocking in pg_advisory_lock: setup() may run CREATE INDEX CONCURRENTLY,
+            # which waits for every transaction already running, and a process blocked in
+            # pg_advisory_lock is one: two processes starting together would wait on each other forever.
+            try_lock = "SELECT pg_try_advisory_lock(%s)"
+            while not (lock_conn.execute(try_lock, (_PG_SETUP_LOCK,)).fetchone() or [False])[0]:
+                time.sleep(0.1)
             try:
                 saver.setup()
             finally:
