@@ -1,12 +1,15 @@
 """Real-data check of the buyer-line reader on PersuasionForGood persuadee sentences.
 
-    python bench/bench_buyer_pfg.py [--folder PATH] [--rules] [--errors N]
+    python bench/bench_buyer_pfg.py [--folder PATH] [--rules] [--half held-out|tuning|both] [--errors N]
 
 Data: /work/shared/data/persuasionforgood-300/ (or $SPARRING_PFG_DIR): the 300 annotated
 dialogues of Wang et al., "Persuasion for Good" (ACL 2019), Apache-2.0, not shipped. Every
-persuadee (role 1) sentence of all 300 dialogues is read with ``read_buyer`` and compared with
-labels mapped from its annotated dialogue act. This is a check on real, unscripted text, not a
-tuning set: nothing here chooses a threshold. Skips with a message when the folder is absent.
+persuadee (role 1) sentence is read with ``read_buyer`` and compared with labels mapped from its
+annotated dialogue act. Figures are given per half of bench/real_outcomes.py's fixed split: the
+HELD-OUT half (147 dialogues) is the reported figure, never trained or tuned on; the TUNING half is
+what scripts/buyer_training.py learns from (its "train" part) and chooses settings on (its "dev"
+part), so its figures are not a test. ``--errors`` shows tuning-half errors only. Skips with a
+message when the folder is absent.
 
 PFG acts are about donating to a charity and each sentence carries one act (rarely two), while our
 labels are multi-label. So each act fixes only the labels it speaks for; the others are not scored
@@ -28,25 +31,28 @@ the persuader's questions: a factual yes/no is no
 label by CONVENTIONS.md)
 greeting, closing, thank, you-are-welcome,             -             agrees, refuses, objects, deflects
 acknowledgement                                                      (asks not scored: "how are you?")
-positive-reaction-to-donation                          -             refuses
+positive-reaction-to-donation                          -             refuses, objects
 neutral-reaction-to-donation                           -             agrees, refuses
 other, off-task                                        (not scored)
 ====================================================  ===========  ==================================
 
-Why not more: negative-to-inquiry is mostly "No, I haven't." (a factual answer, no label here, not an
+A positive reaction is scored as no objection: without it the only PFG lines scored "not objects" were
+greetings and thanks, and a model learning from them read almost any substantive sentence as an
+objection. Why not more: negative-to-inquiry is mostly "No, I haven't." (a factual answer, no label here, not an
 objection); neutral-reaction-to-donation mixes hedges ("Maybe.") with objections and musings, so it is
 not a deflection act. PFG has no act for deflecting, so ``deflects`` has no positives and no figure;
 the table per act shows how often each label is read on each act instead (e.g. how often
 neutral-reaction sentences are read as deflections).
 
-``pfg_sentences`` is also used, optionally, by scripts/train_understanding.py --buyer to add the
-dialogues whose id falls in the corpus's train split (corpus.split_of) as extra training data.
+``pfg_sentences`` is also used by scripts/train_understanding.py --buyer (scripts/buyer_training.py) to
+learn from the tuning half's sentences.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import os
 import re
 import statistics
@@ -90,7 +96,7 @@ def act_labels(act: str, text: str) -> tuple[set[str], set[str]]:
     if act in _SOCIAL_ACTS:
         return set(), {"agrees", "refuses", "objects", "deflects"}
     if act == "positive-reaction-to-donation":
-        return set(), {"refuses"}
+        return set(), {"refuses", "objects"}
     return set(), set()
 
 
@@ -118,24 +124,21 @@ def pfg_sentences(folder: Path = DEFAULT_FOLDER) -> list[dict[str, Any]]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER)
-    parser.add_argument("--rules", action="store_true", help="rules alone, no learned models")
-    parser.add_argument("--errors", type=int, default=0, help="print this many misread sentences per label")
-    args = parser.parse_args()
-    items = pfg_sentences(args.folder)
-    if not items:
-        print(f"SKIP: PersuasionForGood data not found at {args.folder} (dialogs.csv); set SPARRING_PFG_DIR "
-              f"or --folder. Nothing measured.")
-        return
+def half_of(dialogue_id: str) -> str:
+    """bench/real_outcomes.py's fixed split: 'held-out' when sha256(id) is odd, else 'tuning'."""
+    return "held-out" if int(hashlib.sha256(dialogue_id.encode("utf-8")).hexdigest(), 16) % 2 == 1 else "tuning"
+
+
+def score(items: list[dict[str, Any]], rules_only: bool = False) -> tuple[
+        dict[str, LabelScore], dict[str, Counter[str]], dict[str, list[str]], list[float]]:
+    """Per-label scores, per-act label shares, errors per label and seconds per sentence."""
     scores = {name: LabelScore() for name in BUYER_LABELS}
     per_act: dict[str, Counter[str]] = defaultdict(Counter)
     errors: dict[str, list[str]] = defaultdict(list)
     times: list[float] = []
     for item in items:
         start = time.perf_counter()
-        reading = read_buyer(item["text"], use_models=not args.rules)
+        reading = read_buyer(item["text"], use_models=not rules_only)
         times.append(time.perf_counter() - start)
         act = item["acts"][0]
         per_act[act]["n"] += 1
@@ -148,28 +151,49 @@ def main() -> None:
                 if truth != got:
                     acts = "/".join(item["acts"])
                     errors[name].append(f"{'+' if got else '-'}{name} [{acts}] {item['text'][:110]!r}")
-    dialogues = len({i["dialogue_id"] for i in items})
-    print(f"PersuasionForGood: {len(items)} persuadee sentences in {dialogues} dialogues "
-          f"({'rules' if args.rules else 'rules + learned models'})")
-    print(f"  {'label':9s} {'scored':>6s} {'n':>5s} {'P':>6s} {'R':>6s} {'F1':>6s}")
-    for name, s in scores.items():
-        if s.support == 0:
-            print(f"  {name:9s} {s.tp + s.fp + s.fn + s.tn:6d} {0:5d}      -      -      -   (no PFG act maps to it; "
-                  f"read on {s.fp} sentences)")
-            continue
-        scored = s.tp + s.fp + s.fn + s.tn
-        print(f"  {name:9s} {scored:6d} {s.support:5d} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f}")
-    print("\n  share of each act's sentences read with each label:")
-    print(f"  {'act':36s} {'n':>5s} " + " ".join(f"{n[:7]:>7s}" for n in BUYER_LABELS))
-    for act, counts in sorted(per_act.items(), key=lambda kv: -kv[1]["n"]):
-        n = counts["n"]
-        print(f"  {act:36s} {n:5d} " + " ".join(f"{counts[name] / n:7.2f}" for name in BUYER_LABELS))
-    times.sort()
-    print(f"\n  time per sentence: median {statistics.median(times) * 1000:.1f} ms, "
-          f"p95 {times[int(len(times) * 0.95)] * 1000:.1f} ms")
-    for name in BUYER_LABELS:
-        for line in errors[name][: args.errors]:
-            print("  ", line)
+    return scores, per_act, errors, times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER)
+    parser.add_argument("--rules", action="store_true", help="rules alone, no learned models")
+    parser.add_argument("--half", choices=["held-out", "tuning", "both"], default="both")
+    parser.add_argument("--errors", type=int, default=0,
+                        help="print this many misread tuning-half sentences per label (held-out errors are not shown)")
+    args = parser.parse_args()
+    items = pfg_sentences(args.folder)
+    if not items:
+        print(f"SKIP: PersuasionForGood data not found at {args.folder} (dialogs.csv); set SPARRING_PFG_DIR "
+              f"or --folder. Nothing measured.")
+        return
+    for half in ("held-out", "tuning") if args.half == "both" else (args.half,):
+        part = [i for i in items if half_of(i["dialogue_id"]) == half]
+        scores, per_act, errors, times = score(part, args.rules)
+        dialogues = len({i["dialogue_id"] for i in part})
+        what = "the reported figure" if half == "held-out" else "trained and tuned on: not a test"
+        print(f"PersuasionForGood, {half} half ({what}): {len(part)} persuadee sentences in {dialogues} dialogues "
+              f"({'rules' if args.rules else 'rules + learned models'})")
+        print(f"  {'label':9s} {'scored':>6s} {'n':>5s} {'P':>6s} {'R':>6s} {'F1':>6s}")
+        for name, s in scores.items():
+            scored = s.tp + s.fp + s.fn + s.tn
+            if s.support == 0:
+                print(f"  {name:9s} {scored:6d} {0:5d}      -      -      -   (no PFG act maps to it; "
+                      f"read on {s.fp} sentences)")
+                continue
+            print(f"  {name:9s} {scored:6d} {s.support:5d} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f}")
+        print("\n  share of each act's sentences read with each label:")
+        print(f"  {'act':36s} {'n':>5s} " + " ".join(f"{n[:7]:>7s}" for n in BUYER_LABELS))
+        for act, counts in sorted(per_act.items(), key=lambda kv: -kv[1]["n"]):
+            n = counts["n"]
+            print(f"  {act:36s} {n:5d} " + " ".join(f"{counts[name] / n:7.2f}" for name in BUYER_LABELS))
+        times.sort()
+        print(f"\n  time per sentence: median {statistics.median(times) * 1000:.1f} ms, "
+              f"p95 {times[int(len(times) * 0.95)] * 1000:.1f} ms\n")
+        if half == "tuning":
+            for name in BUYER_LABELS:
+                for line in errors[name][: args.errors]:
+                    print("  ", line)
 
 
 if __name__ == "__main__":

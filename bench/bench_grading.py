@@ -1,7 +1,7 @@
 """Grader speed: metrics throughput, full grading latency of a 20-turn transcript, batch throughput.
 
-    python bench/bench_grading.py                 # metrics, latency with ScriptedLLM, batch of 200 files
-    python bench/bench_grading.py --batch 500 --jobs 1 2   # batch `grade` over 500 files, 1 and 2 processes
+    python bench/bench_grading.py                 # metrics, latency with ScriptedLLM, batch of 120 files
+    python bench/bench_grading.py --batch-only --batch 200 --jobs 1 2 --rounds 3   # batch `grade` only
     python bench/bench_grading.py --batch 0       # skip the batch
     python bench/bench_grading.py --profile       # also profile analyse() when it is the bottleneck
     python bench/bench_grading.py --llm embedded  # also the embedded model's judge latency
@@ -9,8 +9,11 @@
 Targets (issue #4): metrics-only >= 1,000 twenty-turn transcripts/s; full grading with ScriptedLLM
 <= 50 ms; embedded judge <= 20 s with the rubric prefix cached. Batch grading (`sparring grade FILE
 ... --format jsonl`, no LLM judge): >= 300 plain-text transcripts/s on 2 cores. The batch files are
-generated, each line different (names, numbers, topics), so nothing is served from the embedding
-cache: each transcript is analysed from its text, as a real file would be.
+generated, each line different (names, numbers, topics), and every measured run grades new files, so
+nothing is served from the embedding cache: each transcript is analysed from its text, as a real file
+would be. The batch figures compare "before" (one embedding-model run per buyer line and per rep
+message, the grader's old path) with "now" (all texts of a transcript embedded in a few padded runs)
+in alternating rounds of the same run, and check that both print the same lines.
 """
 
 from __future__ import annotations
@@ -228,32 +231,37 @@ def write_calls(folder: Path, start: int, count: int) -> list[str]:
 
 
 class EmbedTimer:
-    """Times the embedding model's calls (cache misses are model runs) without changing it."""
+    """Times the embedding model's runs (``Embedder._compute``: every cache miss) without changing them."""
 
     def __init__(self) -> None:
         from simulator.understanding.embedding import shared_embedder
 
         self.embedder = shared_embedder()
-        self.real = self.embedder.embed
-        self.seconds = 0.0
-        self.calls = 0
+        self.real = self.embedder._compute
+        self.cpu = 0.0
+        """CPU seconds of this process in the model's runs (one thread: grading in this process only)."""
+        self.texts = 0
+        self.tokens = 0
         self.runs = 0
 
     def __enter__(self) -> EmbedTimer:
-        def timed(text: str) -> Any:
-            cached = text in self.embedder._cache
-            start = time.perf_counter()
-            out = self.real(text)
-            self.seconds += time.perf_counter() - start
-            self.calls += 1
-            self.runs += not cached
+        runs = self.embedder.runs
+
+        def timed(texts: list[str]) -> Any:
+            start = time.process_time()
+            out = self.real(texts)
+            self.cpu += time.process_time() - start
+            self.texts += len(texts)
+            self.tokens += sum(len(self.embedder._ids(t or " ")) for t in texts)
             return out
 
-        self.embedder.embed = timed  # type: ignore[method-assign]
+        self._runs_before = runs
+        self.embedder._compute = timed  # type: ignore[method-assign]
         return self
 
     def __exit__(self, *exc: object) -> None:
-        del self.embedder.embed
+        del self.embedder._compute
+        self.runs = self.embedder.runs - self._runs_before
 
 
 def _cpu_seconds() -> float:
@@ -264,58 +272,156 @@ def _cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
-def batch(count: int, jobs_list: list[int]) -> None:
-    """Throughput of `grade FILE ... --format jsonl` (rules only) over ``count`` generated files."""
-    from grading.cli import run_batch
+def _no_prefetch() -> None:
+    """The grader as it was before batching: each reader embeds its own texts (one model run per buyer
+    line and per rep message; the same vectors, so the same grades)."""
+    import grading.grader
+
+    grading.grader._prefetch_embeddings = lambda transcript: None
+
+
+def _baseline_worker(rep: str, settings: Any) -> None:
+    from grading.cli import _init_worker
+
+    _no_prefetch()
+    _init_worker(rep, None, settings)
+
+
+def _run(files: list[str], settings: Any, jobs: int, baseline: bool) -> list[dict[str, Any]]:
+    """Grade ``files`` as `sparring grade --format jsonl` does; ``baseline``: without batched embeddings."""
+    import grading.grader
+    from grading.cli import _grade_in_worker, run_batch
+
+    if not baseline:
+        return list(run_batch(files, rep="Alex", settings=settings, jobs=jobs))
+    if jobs <= 1:
+        real = grading.grader._prefetch_embeddings
+        _no_prefetch()
+        try:
+            return list(run_batch(files, rep="Alex", settings=settings, jobs=1))
+        finally:
+            grading.grader._prefetch_embeddings = real
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"), initializer=_baseline_worker,
+                             initargs=("Alex", settings)) as pool:
+        return list(pool.map(_grade_in_worker, files, chunksize=4))
+
+
+def batch(count: int, jobs_list: list[int], rounds: int = 2) -> None:
+    """Throughput of `grade FILE ... --format jsonl` (rules only, no LLM judge) over ``count`` generated
+    files, before (one model run per text) and now (batched), alternating in the same run; every
+    measured run grades files never seen before in this process, so no vector comes from the cache."""
+    from grading.cli import default_jobs, run_batch, usable_cores
     from grading.sources import read_file
     from simulator.config import load_settings
+    from simulator.understanding.embedding import shared_embedder
 
     settings = load_settings(llm="template")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = usable_cores()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\nbatch grading, {count} generated 20-turn plain-text files, rules only "
+    auto = default_jobs(count)
+    print(f"\nbatch grading, {count} generated 20-turn plain-text files per run, rules only, no judge "
           f"({cores} cores, load average {load:.1f}; understanding: "
-          f"{os.environ.get('SPARRING_UNDERSTANDING', 'models')})")
+          f"{os.environ.get('SPARRING_UNDERSTANDING', 'models')}; --jobs auto = {auto} for {count} files)")
+    variants: list[tuple[str, bool, int]] = []
+    for jobs in jobs_list:
+        variants.append((f"before, jobs={jobs}", True, jobs))
+        variants.append((f"now,    jobs={jobs}", False, jobs))
     with tempfile.TemporaryDirectory(prefix="sparring-bench-") as tmp:
         folder = Path(tmp)
-        files = write_calls(folder, 0, count)
-        warm = write_calls(folder, 10**6, 3)
-        start = time.perf_counter()
-        list(run_batch(warm, rep="Alex", settings=settings))  # library, rubric, models: loaded once
-        print(f"  one-time setup (library, rubric, embedding model; 3 files): {time.perf_counter() - start:.2f} s")
+        seed = 0
 
+        def fresh(n: int) -> list[str]:
+            nonlocal seed
+            out = write_calls(folder, seed, n)
+            seed += n
+            return out
+
+        start = time.perf_counter()
+        list(run_batch(fresh(3), rep="Alex", settings=settings))  # library, rubric, models: loaded once
+        print(f"  one-time setup (library, rubric, models; 3 files): {time.perf_counter() - start:.2f} s")
+        files = fresh(count)
         start = time.perf_counter()
         for f in files:
             parse_transcript(read_file(Path(f)), rep="Alex")
         own = (time.perf_counter() - start) / count
         print(f"  read + decode + parse only: {1000 * own:.2f} ms per file ({1 / own:,.0f} files/s)")
 
-        for jobs in jobs_list:
-            with EmbedTimer() as timer:
+        rates: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+        cpus: dict[str, list[float]] = {name: [] for name, _, _ in variants}
+        outputs: dict[str, list[dict[str, Any]]] = {}
+        for r in range(rounds):
+            for name, baseline, jobs in variants:
+                files = fresh(count)
                 cpu = _cpu_seconds()
                 start = time.perf_counter()
-                out = list(run_batch(files, rep="Alex", settings=settings, jobs=jobs))
+                out = _run(files, settings, jobs, baseline)
                 elapsed = time.perf_counter() - start
                 cpu = _cpu_seconds() - cpu
-            failed = sum("error" in o for o in out)
-            per_s = count / elapsed
-            verdict = "met" if per_s >= 300 else "NOT met"
-            print(f"  jobs={jobs}: {per_s:,.1f} transcripts/s ({1000 * elapsed / count:.1f} ms each, "
-                  f"{failed} failed{', worker start-up included' if jobs > 1 else ''}) [target >= 300/s: {verdict}]")
-            print(f"    CPU time {1000 * cpu / count:.1f} ms per transcript (all processes): at most "
-                  f"{count / cpu * min(jobs, cores or 1):,.0f} transcripts/s on {min(jobs, cores or 1)} idle core(s)")
-            if jobs == 1 and timer.calls:
-                share = timer.seconds / elapsed
-                print(f"    embedding model: {timer.runs:,} runs ({timer.runs / count:.1f} per transcript, "
-                      f"{1000 * timer.seconds / max(1, timer.runs):.1f} ms each) = {100 * share:.0f}% of the time; "
-                      f"the rest: {1000 * (elapsed - timer.seconds) / count:.1f} ms per transcript")
+                failed = sum("error" in o for o in out)
+                rates[name].append(count / elapsed)
+                cpus[name].append(1000 * cpu / count)
+                print(f"  round {r + 1} {name}: {count / elapsed:6.1f} transcripts/s ({1000 * elapsed / count:.0f} ms "
+                      f"each, CPU {1000 * cpu / count:.0f} ms each{', worker start-up included' if jobs > 1 else ''}"
+                      f"{f', {failed} FAILED' if failed else ''})", flush=True)
+            # the same files graded both ways must print the same lines
+            check = fresh(6)
+            outputs["before"] = _run(check, settings, 1, True)
+            shared_embedder()._cache.clear()
+            outputs["now"] = _run(check, settings, 1, False)
+            assert outputs["before"] == outputs["now"], "batched embeddings changed a grade"
+        print("  (median of the rounds; ratio = now / before in the same round)")
+        for jobs in jobs_list:
+            b, n = f"before, jobs={jobs}", f"now,    jobs={jobs}"
+            ratios = [x / y for x, y in zip(rates[n], rates[b], strict=True)]
+            best = statistics.median(rates[n])
+            each = ", ".join(f"x{x:.2f}" for x in ratios)
+            verdict = "met" if best >= 300 else "NOT met"
+            before = f"{statistics.median(rates[b]):.1f}/s (CPU {statistics.median(cpus[b]):.0f} ms)"
+            now = f"{best:.1f}/s (CPU {statistics.median(cpus[n]):.0f} ms)"
+            print(f"  jobs={jobs}: before {before}, now {now}: x{statistics.median(ratios):.2f} "
+                  f"(rounds {each}) [target >= 300/s: {verdict}]")
+        first = statistics.median(rates[f"before, jobs={jobs_list[0]}"])
+        top = max(statistics.median(rates[name]) for name, baseline, _ in variants if not baseline)
+        print(f"  best now vs before with jobs={jobs_list[0]}: x{top / first:.2f}")
+
         with EmbedTimer() as timer:
-            same = [files[0]] * min(count, 100)
+            files = fresh(count)
+            cpu = _cpu_seconds()
+            list(run_batch(files, rep="Alex", settings=settings, jobs=1))
+            cpu = _cpu_seconds() - cpu
+        model, per = timer.cpu / count, 1000 / count
+        print(f"  where the CPU goes (now, jobs=1, {count} new files): {per * cpu:.0f} ms per transcript; the "
+              f"embedding model {per * timer.cpu:.0f} ms ({100 * timer.cpu / cpu:.0f}%: "
+              f"{timer.texts / count:.1f} texts, {timer.tokens / count:.0f} tokens, {timer.runs / count:.1f} runs "
+              f"per transcript); the rest {per * (cpu - timer.cpu):.0f} ms")
+        print(f"  floor with this model: its runs alone take {1000 * model:.0f} ms CPU per transcript "
+              f"({1000 * timer.cpu / max(1, timer.tokens):.2f} ms per token), so at most {cores / model:.0f} "
+              f"transcripts/s on {cores} idle cores even if everything else were free")
+
+        os.environ["SPARRING_UNDERSTANDING"] = "rules"
+        try:
+            files = fresh(count)
+            cpu = _cpu_seconds()
             start = time.perf_counter()
-            list(run_batch(same, rep="Alex", settings=settings))
+            list(run_batch(files, rep="Alex", settings=settings, jobs=1))
             elapsed = time.perf_counter() - start
+            cpu = _cpu_seconds() - cpu
+        finally:
+            del os.environ["SPARRING_UNDERSTANDING"]
+        print(f"  reference, SPARRING_UNDERSTANDING=rules (no learned models, no embeddings), jobs=1: "
+              f"{count / elapsed:.1f} transcripts/s ({1000 * elapsed / count:.1f} ms each, CPU {per * cpu:.0f} ms)")
+        same = [files[0]] * min(count, 50)
+        cpu = _cpu_seconds()
+        start = time.perf_counter()
+        list(run_batch(same, rep="Alex", settings=settings))
+        elapsed = time.perf_counter() - start
+        cpu = _cpu_seconds() - cpu
         print(f"  reference, one file {len(same)} times (embeddings cached after the first): "
-              f"{len(same) / elapsed:,.1f} transcripts/s ({1000 * elapsed / len(same):.1f} ms each)")
+              f"{len(same) / elapsed:,.1f} transcripts/s ({1000 * elapsed / len(same):.1f} ms each, "
+              f"CPU {1000 * cpu / len(same):.0f} ms)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -323,12 +429,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llm", choices=["scripted", "embedded"], default="scripted")
     parser.add_argument("--runs", type=int, default=50, help="full-grade runs for the latency figures")
     parser.add_argument("--profile", action="store_true", help="profile metrics with analysis included")
-    parser.add_argument("--batch", type=int, default=200, help="files for the batch throughput (0: skip)")
+    parser.add_argument("--batch", type=int, default=120, help="files per batch run (0: skip the batch)")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="worker processes to measure")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating before/now rounds")
     parser.add_argument("--batch-only", action="store_true", help="only the batch throughput")
     args = parser.parse_args(argv)
     if args.batch_only:
-        batch(args.batch, args.jobs)
+        batch(args.batch, args.jobs, args.rounds)
         return 0
 
     raw = twenty_turns()
@@ -388,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
             for warning in card.warnings:
                 print(f"  run {i + 1} warning: {warning}")
     if args.batch > 0:
-        batch(args.batch, args.jobs)
+        batch(args.batch, args.jobs, args.rounds)
     return 0
 
 

@@ -29,7 +29,8 @@ TARGETS = {"question_kind": 0.97, "boolean_f1": 0.93, "price_owner": 0.95, "buye
 
 def _rep_report(items: list[dict[str, Any]], use_models: bool) -> Report:
     def read(item: dict[str, Any]) -> dict[str, Any]:
-        return read_rep(item["text"], item["context"].get("list_price"), use_models=use_models).as_json()
+        return read_rep(item["text"], item["context"].get("list_price"), use_models=use_models,
+                        previous_buyer_line=item["context"].get("previous_buyer_line") or "").as_json()
 
     return evaluate(items, read)
 
@@ -101,7 +102,7 @@ def main() -> None:
     _print_rep(f"{args.split} split, hard cases only, shipped", _rep_report(hard, use_models=True))
     for e in shipped.errors[: args.errors]:
         print("   ", e)
-    _buyer(corpus.buyer_lines(args.split))  # type: ignore[arg-type]
+    _buyer(corpus.buyer_lines(args.split))
     _latency(items)
 
 

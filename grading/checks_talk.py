@@ -295,10 +295,14 @@ def _engaged(view: CallView, n: CallNumbers, p: Params) -> CheckOutcome:
             else f"the buyer grew impatient {len(impatient)} time(s)" + (" and hung up" if hung_up else "")
         )
         return CheckOutcome(ok, detail, (), tuple(b for b in before if b >= 0)[:2])
+    # Real call: the buyer stays in the conversation. Objections are engagement (a buyer who argues is
+    # still talking); refusing more than once, ending on a refusal or mostly not answering is not.
     replies = [view.response(q) for q in view.rep_pos if view.response(q).exists]
-    negative = tuple(r.rep_pos for r in replies if r.negative)
+    refused = tuple(r.rep_pos for r in replies if r.acts.get("refuses"))
+    answered = sum(r.answered for r in replies)
     last = replies[-1] if replies else None
-    ok = bool(replies) and len(negative) <= 1 and not (last is not None and last.acts.get("refuses"))
-    detail = (f"the buyer pushed back or refused after {len(negative)} of {len(replies)} rep turn(s)"
-              + ("; the buyer's last word was a refusal" if last is not None and last.acts.get("refuses") else ""))
-    return CheckOutcome(ok, detail, () if not ok else (view.rep_pos[-1],), negative[:2])
+    last_refuses = last is not None and bool(last.acts.get("refuses"))
+    ok = bool(replies) and len(refused) <= 1 and not last_refuses and 2 * answered >= len(replies)
+    detail = (f"the buyer answered {answered} of {len(replies)} rep turn(s) and refused {len(refused)} time(s)"
+              + ("; the buyer's last word was a refusal" if last_refuses else ""))
+    return CheckOutcome(ok, detail, () if not ok else (view.rep_pos[-1],), refused[:2])

@@ -14,6 +14,7 @@ in a batch, any target that failed).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -38,6 +39,9 @@ from simulator.llm.base import LLM
 
 OutputFormat = Literal["json", "md", "jsonl"]
 BAD_INPUT = 2
+FILES_PER_WORKER = 24
+"""With ``--jobs`` left to auto, one more worker process per this many targets, up to the cores: a
+worker spends a few seconds loading the library and models before it grades (measured ~2-4 s)."""
 
 
 def _ask_rep(speakers: list[str]) -> str:
@@ -214,6 +218,19 @@ class BatchGrader:
 _worker: BatchGrader | None = None
 
 
+def usable_cores() -> int:
+    """CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def default_jobs(targets: int) -> int:
+    """Worker processes for ``--jobs`` auto: one per core, but only as many as there are
+    FILES_PER_WORKER targets to share (a small batch is graded in this process: no start-up)."""
+    return max(1, min(usable_cores(), targets // FILES_PER_WORKER))
+
+
 def _init_worker(rep: str | None, scenario_id: str | None, settings: Settings) -> None:
     global _worker
     _worker = BatchGrader(rep=rep, scenario_id=scenario_id, settings=settings)
@@ -238,9 +255,12 @@ def run_batch(
     """One summary (or error) object per target, in the order given, each as soon as it is ready.
 
     ``jobs`` > 1 grades in that many worker processes (each loads its own models; ``llm``, ``library``
-    and ``store`` are then built in the workers from ``settings``).
+    and ``store`` are then built in the workers from ``settings``); 0 picks :func:`default_jobs`.
+    A target's line is the same whichever process grades it and whatever was graded before it.
     """
     settings = settings or load_settings()
+    if jobs <= 0:
+        jobs = default_jobs(len(targets))
     if jobs <= 1 or len(targets) <= 1:
         grader = BatchGrader(
             rep=rep, scenario_id=scenario_id, settings=settings, llm=llm, library=library, store=store
@@ -323,8 +343,13 @@ def grade(
         ),
     ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", min=1, help="Worker processes for a batch (default 1: one process).")
-    ] = 1,
+        int,
+        typer.Option(
+            "--jobs", "-j", min=0,
+            help=f"Worker processes for a batch (default 0: auto, one per core once there are "
+            f"{FILES_PER_WORKER} files per worker; 1: this process only).",
+        ),
+    ] = 0,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,

@@ -953,7 +953,7 @@ def next_drill(
     low = weakest(scores)
     if low is None or library is None:
         return None
-    fits = [s for s in library.scenarios.values() if low.id in s.competencies]
+    fits = [s for s in library.shared_scenarios() if low.id in s.competencies]  # not a team's own drill
     if not fits:
         return None
     fits.sort(key=lambda s: (s.id == current, s.competencies.index(low.id), s.id))

@@ -41,9 +41,9 @@ class NextStep:
     asks: list[int] = field(default_factory=list)
     """Real call: rep turns that ask for a next step or for the commitment itself."""
     stance: int = 0
-    """Real call: answers that agree minus answers that refuse, over every ask."""
+    """Real call: buyer replies from the first ask on that agree minus those that refuse."""
     committed_amount: int | None = None
-    """Real call: the buyer's agreeing answer that names a concrete amount or quantity."""
+    """Real call: the buyer's agreeing reply that names a concrete amount or quantity (None once refused after)."""
 
 
 @dataclass
@@ -177,29 +177,39 @@ def next_step(view: CallView) -> NextStep:
             out.time = state_time or out.time
         return out
     # A real call's close is an ask for a next step or for the commitment itself ("Would you like to
-    # donate $1?"), judged by the buyer's answers: the last answer must agree, with no later refusal.
+    # donate $1?"), judged by what the buyer said from the first ask on: the buyer's last decisive
+    # reply (a yes or a no) must be a yes. A yes given a turn later ("Let me think. … Ok, $1 then.")
+    # counts; a yes taken back by a later refusal does not; a refusal, a re-ask and then a yes counts.
+    # A statement of the commitment or next step that the buyer accepts is a proposal too ("You can give
+    # part of your payment." / "I'll donate $1."; "Next step would be a demo." / "Sure, Thursday works.").
     out.asks = [p for p in view.rep_pos
                 if a[p]["next_step"] or signals.asks_for_meeting(view.lows[p])
-                or signals.asks_for_commitment(view.lows[p])]
+                or signals.asks_for_commitment(view.lows[p])
+                or (signals.mentions_commitment(view.lows[p]) and view.response(p).agrees)]
     if out.proposed is None and out.asks:
         out.proposed = out.asks[0]
+    if not out.asks:
+        return out
+    asked = set(out.asks)
     last_verdict: bool | None = None
-    for pos in out.asks:
+    for pos in [p for p in view.rep_pos if p >= out.asks[0]]:
         reply = view.response(pos)
         if reply.buyer_pos is None:
             continue
         said = view.lows[reply.buyer_pos]
         refused = bool(reply.acts.get("refuses")) or signals.names_nothing(said)
-        says_yes = not refused and (reply.agrees or (signals.names_amount(said) and not reply.acts.get("deflects")))
+        # An amount answers an ask ("50 cents."); elsewhere it may be anything ("I give $20 a month to…").
+        amount = pos in asked and signals.names_amount(said) and not reply.acts.get("deflects")
+        says_yes = not refused and (reply.agrees or amount)
         if says_yes:
             out.stance += 1
             last_verdict = True
             out.agreed_pos = reply.buyer_pos
-            if signals.names_amount(said):
-                out.committed_amount = reply.buyer_pos
+            out.committed_amount = reply.buyer_pos if signals.names_amount(said) else out.committed_amount
         elif refused:
             out.stance -= 1
             last_verdict = False
+            out.committed_amount = None
     out.agreed = bool(last_verdict)
     if not out.agreed:
         out.agreed_pos = None

@@ -83,6 +83,33 @@ def model_failed_in_call(transcript: Sequence[Any]) -> str | None:
     return found.group(1) if found else None
 
 
+def _prefetch_embeddings(transcript: Sequence[TurnRecord]) -> None:
+    """Embed every text the rep and buyer readers will embed for this call, in a few batched model runs
+    (sorted by length) instead of one run per text. Speed only: a text's vector is the same bits alone or
+    in a batch, so no grade changes; the readers then find every vector in the embedder's cache."""
+    from simulator.understanding.buyer import embedded_text
+    from simulator.understanding.embedding import EmbeddingModelError, shared_embedder
+    from simulator.understanding.reader import embedded_texts, models_enabled
+
+    if not models_enabled():
+        return
+    texts: list[str] = []
+    for turn in transcript:
+        text = turn.get("text") or ""
+        if turn.get("speaker") == "rep":
+            if turn.get("analysis") is None:
+                texts += embedded_texts(text)
+        elif not turn.get("move"):
+            found = embedded_text(text)
+            if found is not None:
+                texts.append(found)
+    if texts:
+        try:
+            shared_embedder().embed_many(texts)
+        except EmbeddingModelError:
+            return  # the readers report it as they always have
+
+
 def grade_session(
     transcript: list[TurnRecord],
     *,
@@ -100,6 +127,7 @@ def grade_session(
     rubric = _checked_rubric(options.rubric_path)
     if persona is None and scenario is not None and library is not None:
         persona = library.personas.get(scenario.persona)
+    _prefetch_embeddings(transcript)
     view = build_view(transcript, scenario=scenario, persona=persona, outcome=outcome)
     responds = next(ch for ch in rubric.competency("objection_handling").checks if ch.id == "responds")
     min_words = responds.params.get("min_words", 12)

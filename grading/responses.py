@@ -34,6 +34,7 @@ _PAST_AGREEMENT = re.compile(r"\b(?:we|you|i|they)(?: had| have|'ve)? (?:already
 
 _PLAIN_YES = re.compile(r"\b(?:works|work for me|works for me|that's fine|sounds good|sounds great|see you then"
                         r"|deal|let's do it|book it|send the invite|i'm in|count me in)\b")
+_NUMBER = re.compile(r"\d|\$|\b(?:hundred|thousand|grand|million|percent|dollars?|cents?|bucks)\b")
 _NEGATION = re.compile(r"\b(?:no|not|never|nope|nah|don't|doesn't|won't|can't|isn't|wouldn't|couldn't)\b|n't\b")
 
 
@@ -83,10 +84,11 @@ class Response:
 
     @property
     def negative(self) -> bool:
-        """The buyer pushed back, refused, objected to it or lost patience."""
+        """The buyer pushed back, refused, objected to it or lost patience. A yes that raises a separate
+        concern accepts this line (the concern is a new objection)."""
         if self.move is not None:
             return self.move in NEGATIVE_MOVES
-        return bool(self.acts.get("refuses") or self.acts.get("objects"))
+        return bool(self.acts.get("refuses") or (self.acts.get("objects") and not self._yes_with_concern))
 
     @property
     def answered(self) -> bool:
@@ -112,17 +114,27 @@ class Response:
 
     @property
     def agrees(self) -> bool:
-        """A clear yes: agreement without a refusal, objection or deflection in the same line."""
+        """A clear yes: agreement without a refusal or deflection in the same line, and without an
+        objection unless it is a yes that raises a separate concern (``_yes_with_concern``)."""
         if self.move is not None:
             return self.move in {"agree_next_step", "accept", "resolve_objection"}
         if self.claims_agreement:
             return False  # "we agreed to a demo Tuesday" claims an earlier agreement; it answers nothing
-        if any(self.acts.get(k) for k in ("refuses", "objects", "deflects")):
+        if any(self.acts.get(k) for k in ("refuses", "deflects")):
+            return False
+        if self.acts.get("objects") and not self._yes_with_concern:
             return False
         # "Thursday at 2pm works." / "That's fine." — a plain yes the act reader may miss; never with a no.
         low = self.text.lower()
         plain_yes = bool(_PLAIN_YES.search(low)) and not _NEGATION.search(low)
         return bool(self.acts.get("agrees")) or plain_yes
+
+    @property
+    def _yes_with_concern(self) -> bool:
+        """Read as agreeing and objecting, naming no number: "Fine, but price is going to be a problem."
+        (CONVENTIONS.md: agrees + objects). With a number it is a counter-offer ("We'll pay $100,000."),
+        which is no yes to the rep's line."""
+        return bool(self.acts.get("agrees")) and not _NUMBER.search(self.text.lower())
 
     @property
     def claims_agreement(self) -> bool:

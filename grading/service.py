@@ -32,6 +32,10 @@ class ScorecardHook:
         self._library = library
         self._store = store
 
+    def use_library(self, library: ContentLibrary) -> None:
+        """Grade against this library (the practice service's, which also holds the teams' drills)."""
+        self._library = library
+
     def _lib(self) -> ContentLibrary:
         if self._library is None:
             extra = [self._settings.content_dir] if self._settings.content_dir else []

@@ -222,6 +222,13 @@ _AMOUNT = re.compile(r"\$\s?\d|\b\d+(?:[.,]\d+)?\s?(?:dollars?|cents?|usd|seats?
 _NOTHING = re.compile(r"\$\s?0(?:\.0+)?\b|\b(?:nothing|zero|0 dollars|not a cent|none of it)\b")
 
 
+def mentions_commitment(normalised_line: str) -> bool:
+    """A line that names the commitment or a next step, asked or not ('You can donate part of your
+    payment.', 'The next step would be a demo with your team.'). Counts as a proposal in a real call only
+    when the buyer's reply accepts it (grading/events.py)."""
+    return bool(_P_COMMIT.search(normalised_line) or _MEETING.search(normalised_line))
+
+
 def names_amount(normalised_line: str) -> bool:
     """A line that names a concrete amount or quantity (more than nothing)."""
     return bool(_AMOUNT.search(normalised_line)) and not _NOTHING.search(normalised_line)

@@ -70,15 +70,18 @@ def choose_binary(
 
 
 def train_rep(out: Path) -> None:
+    from simulator.understanding.embedding import DIMENSIONS
     from simulator.understanding.ngrams import BUCKETS
     from simulator.understanding.reader import read_rep
     from simulator.understanding.rules import FEATURE_NAMES
 
     def featurise(items: list[dict[str, Any]]) -> tuple[np.ndarray, list[Any]]:
         readings = [
-            read_rep(u["text"], u["context"].get("list_price"), use_models=False, keep_features=True) for u in items
+            read_rep(u["text"], u["context"].get("list_price"), use_models=False, keep_features=True,
+                     previous_buyer_line=u["context"].get("previous_buyer_line") or "")
+            for u in items
         ]
-        dim = 768 + len(FEATURE_NAMES) + BUCKETS
+        dim = DIMENSIONS + len(FEATURE_NAMES) + BUCKETS
         x = np.vstack([r.features if r.features is not None else np.zeros(dim) for r in readings])
         return x, readings
 
@@ -124,7 +127,9 @@ def train_rep(out: Path) -> None:
         names["price_owner"] = PRICE_OWNERS
     classifier.save(
         out,
-        classifier.LabelModels(binary, ("embedding",) * 768 + FEATURE_NAMES + ("ngram",) * BUCKETS, names, multiclass),
+        classifier.LabelModels(
+            binary, ("embedding",) * DIMENSIONS + FEATURE_NAMES + ("ngram",) * BUCKETS, names, multiclass
+        ),
     )
     print(f"wrote {out}")
 

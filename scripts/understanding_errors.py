@@ -27,7 +27,8 @@ def main() -> None:
     items = corpus.utterances(args.split)
 
     def read(item: dict[str, Any]) -> dict[str, Any]:
-        return read_rep(item["text"], item["context"].get("list_price"), use_models=not args.rules).as_json()
+        return read_rep(item["text"], item["context"].get("list_price"), use_models=not args.rules,
+                        previous_buyer_line=item["context"].get("previous_buyer_line") or "").as_json()
 
     report = evaluate(items, read)
     print(f"{args.split}: {report.n} utterances")

@@ -11,9 +11,10 @@ from simulator.understanding.buyer import BuyerReading, read_buyer
 from simulator.understanding.definitions import BUYER_LABELS
 from simulator.understanding.evaluation import LabelScore
 
-DEV_F1_FLOORS = {"agrees": 0.78, "refuses": 0.85, "objects": 0.66, "asks": 0.93, "deflects": 0.87}
+DEV_F1_FLOORS = {"agrees": 0.78, "refuses": 0.75, "objects": 0.70, "asks": 0.93, "deflects": 0.90}
 """A little under the dev-split F1 of models fitted on train alone (train_understanding.py --buyer
---train-only: agrees 0.818, refuses 0.889, objects 0.691, asks 0.968, deflects 0.909), so the test
+--train-only, B2B + PersuasionForGood tuning half: agrees 0.824, refuses 0.789, objects 0.738, asks
+0.984, deflects 0.941), so the test
 bites when the reader regresses and passes with either model file. The shipped models were also fitted
 on dev, so they score higher here; held-out figures are the test split's (bench/bench_understanding.py)."""
 
@@ -84,6 +85,20 @@ def test_rules_alone_read_the_clear_cases() -> None:
     assert {"objects", "asks"} <= rules("Why would I pay double?")
     assert "deflects" in rules("Send me something and I'll look")
     assert rules("Forty-eight? Seriously?") == {"objects"}  # an echo is no question
+
+
+def test_commitments_and_negated_commitments_in_any_words() -> None:
+    """Real chat says yes and no without yes-words (PersuasionForGood persuadees, sales buyers alike)."""
+
+    def rules(text: str) -> set[str]:
+        return {n for n, on in read_buyer(text, use_models=False).labels.items() if on}
+
+    for text in ("I would like to donate $0.", "Unfortunately, I will not be making a donation today.",
+                 "We won't be buying anything this year.", "I am sorry, I am unable to help."):
+        assert "refuses" in rules(text) and "agrees" not in rules(text), text
+    for text in ("I'll make a $20 donation today.", "We'll buy forty seats.", "I would be willing to sign up."):
+        assert "agrees" in rules(text) and "refuses" not in rules(text), text
+    assert "agrees" not in rules("I'd sign today if you drop the onboarding fee.")  # a condition: objects
 
 
 def test_dev_split_f1_stays_above_the_floors() -> None:

@@ -131,7 +131,7 @@ def analyse(text: str, ctx: AnalysisContext | None = None) -> RepAnalysis:
     (simulator/understanding, docs/understanding.md); this adds what depends on the drill (topics,
     hidden facts, value points, the buyer's previous words)."""
     ctx = ctx or AnalysisContext()
-    reading = read_rep(text, ctx.list_price)
+    reading = read_rep(text, ctx.list_price, previous_buyer_line=ctx.previous_buyer_line)
     low = normalise(reading.visible)
     tokens = words_of(low)
     reasons: list[str] = list(reading.reasons)

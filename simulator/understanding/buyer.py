@@ -62,6 +62,20 @@ CUES: dict[str, re.Pattern[str]] = {
         rf"{_DAY}(?:'s| is) (?:fine|good|great|perfect)", r"(?:it|that) is then", rf"{_DAY} it is", r"it is\.?$",
         r"in line with", r"i'll take (?:it|that)", r"take that back as a win", r"(?:we|i) (?:can|could) do a",
         r"(?:i'll|i will|i can|i'd like to|i would like to|happy to) (?:donate|give|contribute)",
+        # A commitment in any words: "I would be willing to donate", "I'll make a $20 donation today",
+        # "we'll buy forty seats", "I can afford $5". Not when a condition follows in the same sentence.
+        r"(?:i|we)(?:'ll|'d|'m|'re| will| would| can| could| am| are)? (?:\w+ ){0,2}(?:willing|glad|happy|able|"
+        r"ready|going) to (?:donate|give|contribute|help|buy|sign|commit|pay|purchase|order|go ahead|move forward|"
+        r"do (?:that|it|this))",
+        r"(?:i'll|i will|we'll|we will|i'd|we'd|i would|we would|i can|we can|i could|we could|i'm going to|"
+        r"i am going to|we're going to|i'm gonna|i shall) (?:\w+ ){0,3}?(?:donate|contribute|"
+        r"give\b(?! (?:it|you|this|that|them) (?:some |a |more )?(?:thought|consideration|call|ring|think|shout))|"
+        r"make (?:a|the|my|our|that) (?:\S+ )?(?:donation|purchase|order|payment|commitment)|buy|purchase|order|"
+        r"sign (?:up|on|it|the|today))(?![^.?!]* (?:if|unless|once|provided|as long as) )",
+        r"(?:i|we) (?:can|could) (?:afford|spare|do|manage|stretch to) (?:\$ ?\d[\d.,]*|\d[\d.,]*|a dollar|"
+        r"one dollar|half|fifty|twenty|ten|five)",
+        r"(?:i was|i am|i'm|we were|we are|we're) thinking (?:of |about )?(?:\$ ?\d[\d.,]*|\d[\d.,]*|a dollar|"
+        r"one dollar|half)",
         r"makes sense", r"you're on", r"i'm up for", r"sold", r"consider it done", r"we're good to go",
         r"let's get started", r"how do we get started", r"what's the next step", r"you've convinced me",
         r"i'll take the", r"that's a yes", r"yes from me", r"signed", r"that'll do"),
@@ -96,7 +110,20 @@ CUES: dict[str, re.Pattern[str]] = {
         r"i'll have to (?:decline|say no|pass)", r"(?:we're|i'm) out", r"not willing",
         r"keep (?:it|that) (?:with|to) me",
         r"(?:no|not) (?:logos|quotes|pilots|trials|references)", r"(?:i|we) don't think (?:so|we will|i will)",
-        r"(?:won't|not) be (?:able|possible)", r"not possible", r"(?:i|we) can't\.?$", r"^(?:i|we) can't,"),
+        r"(?:won't|not) be (?:able|possible)", r"not possible", r"(?:i|we) can't\.?$", r"^(?:i|we) can't,",
+        # A negated commitment in any words: "I will not be making a donation", "we don't want to sign",
+        # "I'm unable to help", "I would like to donate $0".
+        r"(?:i|we)(?:'m|'re| am| are)? (?:will not|won't|wont|do not|don't|dont|would not|wouldn't|cannot|can't|"
+        r"cant|am not|are not|'m not|'re not|not|never) (?:\w+ ){0,3}?(?:donat\w*|contribut\w*|giv(?:e|ing)|"
+        r"buy(?:ing)?|purchas\w*|sign(?:ing)? (?:up|on|it|the|anything|today)|commit\w*|spend(?:ing)?|"
+        r"pay(?:ing)? for|part with|invest(?:ing)?)\b(?! (?:up|away|back|it a (?:try|go|shot)))",
+        r"(?:unable|not able) to (?:help|donate|give|contribute|commit|do (?:that|it|this)|buy|sign|pay)",
+        r"(?:donate|give|contribute|pay|spend|offer)s? (?:\$ ?0(?:\.0+)?(?!\.?\d)|0 (?:dollars|cents)|nothing|zero)",
+        r"keep (?:my|our|the) (?:money|bonus|payment|earnings|budget)", r"not (?:making|doing) (?:a|any) (?:donation|"
+        r"purchase|deal|commitment)", r"(?:that|this|it) is (?:impossible|not possible)",
+        r"(?:i|we) (?:have|will have|'ll have) to (?:say no|decline|pass)",
+        r"(?:don't|do not) think (?:i|we)(?:'d|'ll| would| will| can| could) (?:\w+ )?(?:donate|give|contribute|buy|"
+        r"sign|commit|purchase|pay)"),
     "factual_no": re.compile(
         r"^(?:no|nope|nah)[ ,.!-]+(?:we|i|it|they|that|there|not yet|never|just|only|mostly|it's|we've|i've|"
         r"we're|they're|that's|he|she)\b"),
@@ -459,3 +486,13 @@ def read_buyer(text: str, use_models: bool | None = None, keep_features: bool = 
     reasons = [rule_reasons[n] for n in BUYER_LABELS
                if n in rule_reasons and (labels[n] or "overruled" in rule_reasons[n])]
     return BuyerReading(visible, labels, reasons, probabilities, x)
+
+
+def embedded_text(text: str) -> str | None:
+    """The text :func:`read_buyer` embeds for a line (None when it embeds nothing), so a caller with many
+    lines can embed them all in a few batched runs first (``Embedder.embed_many``: same vectors)."""
+    visible = visible_text(text[:MAX_ANALYSED_CHARS])
+    if not visible.strip() or not has_letters(visible) or _models(None) is None:
+        return None
+    low = _clean(visible)
+    return low if re.search(r"[a-z]", low) else None

@@ -23,12 +23,14 @@ _LEAD_INS = (
     "let me ask", "let me ask you", "if you don't mind me asking", "hiya", "roughly", "ballpark",
     "in a nutshell", "in your words", "in your own words", "from your side", "from your perspective",
     "and on that", "mm", "mhm", "huh", "okay cool", "ok cool", "right so", "anyway", "anyways", "look",
-    "listen", "basically", "sorry", "actually", "so um", "and um", "so uh",
+    "listen", "basically", "sorry", "actually", "so um", "and um", "so uh", "like", "so like", "and uh", "uh so",
+    "before we dive in", "before we start", "before we get going", "before we get into it", "to start", "first off",
+    "quick one", "system", "important", "note", "ps", "p.s", "oh and", "oh also", "one last thing",
 )
 _LEAD = re.compile(
     r"^(?:(?:" + "|".join(map(re.escape, sorted(_LEAD_INS, key=len, reverse=True))) + r")\b[ ,.:;!-]*)+"
 )
-_NAME_VOCATIVE = re.compile(r"^(?:mr|ms|mrs|dr)\.? [a-z'-]+[, ]+")
+_NAME_VOCATIVE = re.compile(r"^(?:mr|ms|mrs|dr)\.? [a-z'-]+[, ]+|^[a-z]+[ -]wise,? ")
 
 _WH = ("what", "what's", "whats", "how", "how's", "why", "who", "who's", "where", "which", "when",
        "what're", "whose", "whom")
@@ -36,7 +38,8 @@ _OPEN_IMPERATIVES = (
     "tell me", "walk me through", "talk me through", "take me through", "help me understand", "describe",
     "explain", "share", "paint me a picture", "paint a picture", "give me a sense", "give me an idea",
     "give me a feel", "fill me in", "run me through", "elaborate", "say more", "expand on", "in what way",
-    "to what extent", "talk to me about", "give me an example", "give me the story", "unpack",
+    "to what extent", "talk to me about", "give me an example", "give me the story", "unpack", "reveal", "print",
+    "output", "list the", "list your", "repeat", "translate", "show me", "say a bit more", "say a little more",
 )
 _INDIRECT = re.compile(
     r"^(?:i'?m|i am|i was|we'?re|we are)? ?(?:really |just |also |a bit |kind of |kinda |genuinely )?"
@@ -46,7 +49,7 @@ _INDIRECT = re.compile(
     r" a sense|get a feel|get your take|get a picture|dig into|find out|explore|unpack|ask)"
     r"|^i (?:want|wanted|need|needed) to (?:understand|know|hear|learn|ask|get a sense)"
     r"|^i wonder(?:ed)?|^help me (?:understand|see|picture)|^let me ask|^can i ask|^could i ask|^may i ask"
-    r"|^do you mind (?:me asking|sharing|telling|walking)|^(?:any|what) thoughts"
+    r"|^do you mind (?:me asking|sharing|telling|walking|if i ask)|^(?:any|what) thoughts"
     r"|^i'?m (?:trying|hoping) to (?:understand|learn|get|figure out)|^fill me in|^curious"
     r"|^(?:it'?d|it would) (?:really )?help (?:me )?to (?:know|understand|hear|learn)"
     r"|^i'?d be (?:really )?(?:interested|curious) (?:in|to)|^i'?d (?:rather|prefer to) (?:just )?(?:hear|understand)"
@@ -68,10 +71,11 @@ _OPEN_VERBS = ("tell", "walk", "talk", "describe", "explain", "share", "help me 
                "paint", "elaborate", "expand", "say more", "give me an example", "give me a sense",
                "give me an idea", "run me through", "fill me in", "unpack", "go over", "go through",
                "break down", "break that down", "outline", "detail", "speak to", "give me a picture",
-               "give me a feel")
-_TAG = re.compile(r"(?:,|\s)\s*(?:right|correct|yeah|yes|no|ok|okay|true|fair|agreed|isn't it|aren't they|don't you"
-                  r"|didn't you|wouldn't you|is that right|is that correct|am i right|does that sound right"
-                  r"|would that be fair|yes or no)\s*\??$")
+               "give me a feel", "sharing", "telling", "walking", "talking", "explaining", "describing",
+               "giving me", "running me", "taking me", "going over", "going through", "breaking down")
+_TAG = re.compile(r"(?:,\s*(?:right|correct|yeah|yes|no|ok|okay|true|fair|agreed)|(?:,|\s)\s*(?:right|correct|agreed"
+                  r"|isn't it|aren't they|don't you|didn't you|wouldn't you|is that right|is that correct|am i right"
+                  r"|does that sound right|would that be fair|yes or no))\s*\??$")
 _WH_AUX = re.compile(
     r"^(?:what|how|why|who|where|which|when|whose)(?:'s|'re| (?:do|does|did|is|are|was|were|would|could|can|will"
     r"|should|has|have|had|kind|sort|type|part|parts|other|else|percentage|share|portion|happens|happened"
@@ -112,8 +116,42 @@ def _last_clause(s: str) -> str:
     return parts[-1] if parts else s
 
 
+_LEAD_CLAUSE = re.compile(r"^(?:when|if|since|given|as|because|with|after|before|once|you said|you mentioned"
+                          r"|so you said|you told me) [^,?]{2,80}, (?=\S)")
+"""A question after a framing clause is judged by what follows it ('when you say 12 thousand, is that for…')."""
+_CHOICE_LIST = re.compile(r"\b[a-z'-]+(?: [a-z'-]+)?, [a-z'-]+(?: [a-z'-]+)?,? or [a-z'-]+(?: [a-z'-]+)?$")
+"""'…, price, terms or support' at the end: a choice between given options."""
+_PSEUDO_CLEFT = re.compile(r"^(?:what|how) (?:[a-z']+ ){2,6}(?:is|was) (?!it\b|that\b|there\b)[a-z$0-9]")
+"""'what i can offer is net 60', 'what makes us different is the prediction': statements."""
+_INNER_WH = re.compile(
+    r"(?:,|\band also|\band then|\bside|\blike|\balso|\band|\bso)\s+(?:how|what|why|where|who|which)(?:'s| (?:do"
+    r"|does|did|are|is"
+    r"|would|could|can|will|should|has|have))\s(?:you|your|ur|u|we|they|the|it|that|this|our|things|people)\b"
+    r"|\bhow(?:'s| is) it going\b|\bhow are (?:you|things)\b"
+)
+"""A wh-question inside a sentence ('…and then on the integration side how do you push orders today')."""
+_PROPOSAL_WHAT_IF = re.compile(r"^(?:what if|how about if) (?:we|i|you and i|we just)\b")
+
+
 def _kind_of(s: str) -> tuple[Literal["open", "closed"] | None, str]:
     """Open/closed for a question-shaped text, or None when its form says nothing."""
+    lead = _LEAD_CLAUSE.match(s)
+    if lead:
+        kind, reason = _kind_of(s[lead.end():])
+        if kind:
+            return kind, reason + " (after a framing clause)"
+    if re.match(r"^(?:why don't (?:we|i)|why not (?:we |just )?(?:set|book|get|grab|put|do|schedule|have))\b", s):
+        return "closed", "'why don't we…' proposes, answerable yes or no"
+    if re.match(r"^(?:can|could|may) i ask (?:you )?(?:a|one|another)\b(?: [a-z-]+){0,3} question\b", s):
+        return "closed", "asks permission to ask, answerable yes or no"
+    if re.match(r"^(?:whats|hows|wheres|whos|whys)\b", s):
+        return "open", f"starts with '{s.split(' ')[0]}'"
+    if s in ("thoughts", "any thoughts", "sorry", "pardon", "come again", "and", "so", "meaning", "such as"):
+        return "open", f"'{s}' asks for more"
+    if _PROPOSAL_WHAT_IF.match(s):
+        return "closed", "'what if we…' proposes, answerable yes or no"
+    if re.match(r"^(?:what|which)\b", s) and _CHOICE_LIST.search(s):
+        return "closed", "a choice between given options"
     if _TAG.search(s):
         return "closed", "tag question ('…, right?')"
     for prefix in sorted(_POLITE, key=len, reverse=True):
@@ -160,7 +198,19 @@ def read_sentence(sentence: str) -> QuestionReading | None:
         return None
     marked = sentence.rstrip().endswith("?") or sentence.rstrip().endswith("?\"")
     s = s.rstrip("?!. ").strip()
+    if re.match(r"^(?:i )?hope\b|^have an? (?:good|great|nice|lovely|wonderful|safe|good rest|great rest)\b", s):
+        return None  # 'hope the morning rush went ok': a wish, not a question
+    if not marked and _PSEUDO_CLEFT.match(s):
+        return None
     kind, reason = _kind_of(s)
+    if kind == "closed" and reason.startswith("starts with") and ("," in s):
+        tail_kind, tail_reason = _kind_of(_core(_last_clause(s)))
+        if tail_kind == "open" and tail_reason.startswith("starts with"):
+            kind, reason = tail_kind, tail_reason + " (last clause)"
+    if kind != "open":
+        inner = _INNER_WH.search(s)
+        if inner and not _PSEUDO_CLEFT.match(s[inner.start():].strip(" ,")):
+            kind, reason = "open", f"asks '{inner.group(0).strip(' ,')}…' inside the sentence"
     if kind is None and (marked or "," in s or " - " in s):
         # A question after a preamble is judged by its last clause ("Given the audit, what's the plan?").
         kind, reason = _kind_of(_core(_last_clause(s)))
@@ -171,17 +221,23 @@ def read_sentence(sentence: str) -> QuestionReading | None:
             return QuestionReading(sentence, "closed", "question mark, no open form")
         return QuestionReading(sentence, kind, reason)
     # No question mark: only forms that clearly ask count (spoken or sloppy typing).
+    if kind == "open" and reason.startswith("asks '") and "inside the sentence" in reason:
+        return QuestionReading(sentence, kind, reason + ", no question mark")
     if kind == "open" and (reason.startswith(("asks the buyer", "indirect", "'", "starts with"))
                            or "last clause" in reason):
         core = s if "last clause" not in reason else _core(_last_clause(s))
+        framed = _LEAD_CLAUSE.match(core)
+        if framed and "framing clause" in reason:
+            core = core[framed.end():]
         if reason.startswith("starts with") and not _WH_AUX.match(core) and not _WH_NOUN_AUX.match(core) \
                 and s not in _WH:
             return None
         return QuestionReading(sentence, kind, reason + ", no question mark")
-    if kind == "closed" and (reason.startswith(("'", "indirect", "tag", "either")) or re.match(
+    closed_core = _core(_last_clause(s)) if "last clause" in reason else s
+    if kind == "closed" and (reason.startswith(("'", "indirect", "tag", "either", "a choice")) or re.match(
             r"^(?:do|does|did|are|is|was|were|can|could|would|will|have|has|had|should|isn't|aren't|doesn't|don't"
-            r"|didn't|won't|wouldn't|can't|any chance) (?!(?:love|like|be|been|do|need|say|help|go|keep|hate|"
-            r"appreciate|recommend|suggest|send|bring|set|book|get)\b)[a-z'0-9]+", s)):
+            r"|didn't|won't|wouldn't|can't|any chance|am) (?!(?:love|like|be|been|do|need|say|help|go|keep|hate|"
+            r"appreciate|recommend|suggest|send|bring|set|book|get)\b)[a-z'0-9]+", closed_core)):
         return QuestionReading(sentence, kind, reason + ", no question mark")
     return None
 

@@ -12,17 +12,20 @@ from typing import Any, cast
 import numpy as np
 
 from simulator.understanding import classifier
-from simulator.understanding.definitions import BOOLEAN_LABELS, MAX_ANALYSED_CHARS, PriceOwner, QuestionKind
+from simulator.understanding.definitions import (
+    BOOLEAN_LABELS,
+    MAX_ANALYSED_CHARS,
+    PITCH_MIN_WORDS,
+    PriceOwner,
+    QuestionKind,
+)
 from simulator.understanding.embedding import shared_embedder
 from simulator.understanding.ngrams import ngram_features
 from simulator.understanding.questions import QuestionReading, read_questions
 from simulator.understanding.rules import read_rules
 from simulator.understanding.text import has_letters, language_of, normalise, sentences, visible_text, words_of
 from simulator.understanding.times import concrete_time
-from simulator.understanding.values import Amount, amounts, discount_percents, owner_features
-
-MAX_EMBEDDED_SENTENCES = 4
-"""Sentences beyond these are covered by the whole-message embedding only (keeps long turns fast)."""
+from simulator.understanding.values import Amount, amounts, discount_percents, owner_features, said_back
 
 
 @dataclass
@@ -94,22 +97,19 @@ def _proposal_time(parts: list[str], first: str | None) -> str | None:
     return first
 
 
-def feature_vector(low: str, rule_features: list[float], parts: list[str] | None = None) -> np.ndarray:
-    """What the learned models see: the message's embedding, the element-wise maximum of its sentences'
-    embeddings (a short acknowledgement inside a long turn still shows), the rule features, hashed words."""
-    embedder = shared_embedder()
-    pieces = [normalise(p) for p in (parts or [])][:MAX_EMBEDDED_SENTENCES]
-    if len(pieces) > 1:
-        whole, *vectors = embedder.embed_many([low, *pieces])
-        peak = np.max(np.vstack(vectors), axis=0)
-    else:
-        whole = peak = embedder.embed(low)
-    return np.concatenate([whole, peak, np.array(rule_features), ngram_features(low)])
+def feature_vector(low: str, rule_features: list[float]) -> np.ndarray:
+    """What the learned models see: the message's sentence embedding (one model run, at most
+    ``embedding.MAX_TOKENS`` word pieces), the rule features and the hashed words.
+
+    Per-sentence embeddings were tried (their element-wise maximum beside the whole message's): they did
+    not raise dev F1 and doubled the embedding time of long turns (docs/understanding.md)."""
+    return np.concatenate([shared_embedder().embed(low), np.array(rule_features), ngram_features(low)])
 
 
 def read_rep(text: str, list_price: float | None = None, use_models: bool | None = None,
-             keep_features: bool = False) -> RepReading:
-    """Label one rep message. Pure and deterministic."""
+             keep_features: bool = False, previous_buyer_line: str = "") -> RepReading:
+    """Label one rep message (``previous_buyer_line``: what the buyer said just before, if known). Pure and
+    deterministic."""
     visible = visible_text(text[:MAX_ANALYSED_CHARS])
     if not visible.strip():
         return _empty(text, visible, "und", "empty message: nothing to read")
@@ -122,11 +122,12 @@ def read_rep(text: str, list_price: float | None = None, use_models: bool | None
     low = normalise(visible)
     parts = sentences(visible)
     questions = read_questions(parts)
-    found = amounts(visible, list_price)
+    found = said_back(amounts(visible, list_price), visible_text(previous_buyer_line or ""), list_price)
     discounts = discount_percents(visible)
     time_phrase = concrete_time(visible)
     words = len(words_of(low))
-    rules = read_rules(low, parts, questions, found, discounts, time_phrase, words, list_price)
+    rules = read_rules(low, parts, questions, found, discounts, time_phrase, words, list_price,
+                       normalise(visible_text(previous_buyer_line or "")))
 
     if any(q.kind == "open" for q in questions):
         kind: QuestionKind = "open"
@@ -140,7 +141,7 @@ def read_rep(text: str, list_price: float | None = None, use_models: bool | None
     labels = dict(rules.labels)
     probabilities: dict[str, float] = {}
     models = classifier.shipped("rep") if (models_enabled() if use_models is None else use_models) else None
-    x = feature_vector(low, rules.features, parts) if (models is not None or keep_features) else None
+    x = feature_vector(low, rules.features) if (models is not None or keep_features) else None
     if models is not None and x is not None:
         for name in BOOLEAN_LABELS:
             model = models.binary.get(name)
@@ -149,6 +150,8 @@ def read_rep(text: str, list_price: float | None = None, use_models: bool | None
             p = model.probability(x)
             probabilities[name] = round(p, 3)
             decided = p >= model.threshold
+            if name == "ends_call" and decided and not labels[name] and p < 0.5:
+                decided = False  # ending the call on the model's word alone needs a clear majority
             if decided != labels[name]:
                 rules.reasons[name] = (
                     f"{name}: the learned model reads it (p={p:.2f})" if decided
@@ -172,6 +175,9 @@ def read_rep(text: str, list_price: float | None = None, use_models: bool | None
     # Definitions the models cannot overrule (docs/understanding.md): a trade is a concession; a pitch
     # asks no open question.
     labels["asks_in_return"] = labels["asks_in_return"] and labels["concession"]
+    if labels["is_pitch"] and words < PITCH_MIN_WORDS:
+        labels["is_pitch"] = False
+        reasons.append(f"not a pitch: {words} words, under {PITCH_MIN_WORDS}")
     if labels["is_pitch"] and kind == "open":
         labels["is_pitch"] = False
         reasons.append("not a pitch: it asks an open question")
@@ -194,3 +200,14 @@ def read_rep(text: str, list_price: float | None = None, use_models: bool | None
                       questions=questions, question_kind=kind, labels=labels, next_step_time=next_step_time,
                       amounts=found, discount_pcts=discounts, reasons=reasons, probabilities=probabilities,
                       rule_question_kind=rule_kind, features=x)
+
+
+def embedded_texts(text: str) -> list[str]:
+    """The texts :func:`read_rep` embeds for a message (none when it embeds nothing), so a caller with many
+    messages can embed them all in a few batched runs first (``Embedder.embed_many``: same vectors)."""
+    visible = visible_text(text[:MAX_ANALYSED_CHARS])
+    if not visible.strip() or not has_letters(visible) or not models_enabled() or classifier.shipped("rep") is None:
+        return []
+    if language_of(visible) != "en":
+        return []
+    return [normalise(visible)]  # one embedding per message: see feature_vector

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from simulator.understanding import phrases
 from simulator.understanding.definitions import BOOLEAN_LABELS, MONOLOGUE_WORDS, PITCH_MIN_WORDS
 from simulator.understanding.questions import QuestionReading
+from simulator.understanding.text import normalise
 from simulator.understanding.values import Amount
 
 
@@ -36,6 +37,48 @@ def all_phrases(text: str, items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(phrase_pattern(tuple(items)).findall(text)))
 
 
+_TERM_TRADE = re.compile(
+    r"\b(?:on|with|for|over) (?:a |the )?(?:one|two|three|four|five|multi|\d+)[- ]?(?:year|yr|month)s?"
+    r"(?: (?:term|deal|commitment|contract|agreement|renewal))?\b"
+    r"|^(?:sign|commit|add|bundle|prepay|pay|put|bring|move|give me|get me)\b.{3,80}\b(?:and|then)\b"
+)
+"""A concession tied to a longer term ('on a two year, 47 is doable') or an imperative ('sign X and…')."""
+_COURTESY_CALL = re.compile(
+    r"\b(?:(?:for )?(?:taking|take|took|jumping on|hopping on|making time for|getting on) (?:the|this|my|a) call"
+    r"|(?:pleasure|nice|great|good|lovely) to (?:meet|e-meet)(?: you)?|meet you halfway|(?:your|his|her) calendar"
+    r"|(?:eat|take up|use) (?:your|the) (?:whole )?slot)\b"
+)
+"""Courtesies that name a call or meeting without proposing one ('thanks for taking the call')."""
+_WORKS_FOR = re.compile(r"\b(?:work|works|suit|suits|free|available|good for you|open|still on|okay for you"
+                        r"|ok for you)\b")
+_PRODUCT_SUBJECT = re.compile(
+    r"(?:^|[.!?:] |, |\bso |\bwith |\bthat |\bwhat )(?:um |uh |so )?([a-z]{4,}) (?:also |just |basically |actually )?"
+    r"(?:is|has|gives|routes|connects|ties|turns|sits|reads|tracks|pulls|flags|scores|works|helps|lets|plugs|integrates"
+    r"|keeps|covers|does|handles|shows|sends|predicts|catches|finds|cuts|saves|runs|replaces|learns|syncs|builds|puts"
+    r"|takes|makes|writes|was built|went live|goes live)\b"
+)
+_PROOF = re.compile(
+    r"\b(?:customers?|clients?|teams|(?:a|one) (?:[a-z-]+ ){0,3}(?:system|union|chain|distributor|company|bakery"
+    r"|bakeries"
+    r"|shipper|hospital|group|grocer|manufacturer|3pl|fleet|team|retailer|maker))\b.{0,80}?\b(?:cut|cuts|saved|saves"
+    r"|went from|dropped|reduced|saw|see|sees|tell us|moved|went live|forecast|doubled|halved)\b"
+)
+"""Customer proof ('a credit union with 150,000 members went from…', 'our customers usually see…')."""
+
+
+def _product_subject(low: str) -> str | None:
+    """A product name doing something ('flowdesk routes every exception…'), names being uncommon words."""
+    from simulator.understanding.values import is_name
+
+    for m in _PRODUCT_SUBJECT.finditer(low):
+        if is_name(m.group(1)):
+            return m.group(1)
+    return None
+
+
+_FAREWELL_WISH = re.compile(r"\bhave an? (?:good|great|lovely|nice) (?:morning|afternoon|evening)\b")
+_START_GREETING = re.compile(r"^\W*(?:good )?(?:morning|afternoon|evening)\b[!,. ]|^\W*(?:yo|heyy+|hii+|hola|howdy)\b")
+_BEFORE_I_GO = re.compile(r"\bbefore i (?:let you go|go|hang up|forget)\b")
 _TAKE_CARE_OF = re.compile(r"\btake care of\b")
 """'Does that take care of it?' is not a farewell."""
 
@@ -83,7 +126,62 @@ FEATURE_NAMES: tuple[str, ...] = (
     "restates",
     "and_then_offer",
     "negation",
+    "echo_count",
+    "echo_share",
+    "you_first",
+    "feeling_words",
+    "we_sentences",
+    "first_is_question",
+    "product_subject",
+    "customer_proof",
 )
+
+_FEELING = re.compile(
+    r"\b(?:wary|nervous|worried|worry|worries|frustrat\w*|tough|hard|painful|pain|stressful|risk\w*|burned|burnt|sting"
+    r"|fair|makes sense|no wonder|anyone|of course|understandable|get (?:it|that|why)|hear you|i'd be|me too|real"
+    r"|rough|annoying|last thing|the worst|skeptical|sceptical|cautious|concern\w*|big ask|a lot to|sounds like"
+    r"|must be|can't be easy|not easy|i see why|i can see|that's a)\b"
+)
+_STOP_ECHO = frozenset(
+    [
+        "that", "this", "with", "have", "your", "about", "what", "would", "there", "their", "they", "them", "just",
+        "really", "like", "know", "think", "going", "want", "need", "make", "take"
+    ]
+)
+
+
+_RESTATED = re.compile(
+    r"\b(?:i'm at|we're at|i am at|we are at|stands|still|usually|ballpark|typically|normally|same as|talked about"
+    r"|we agreed|you've got|recap|to confirm|where we landed|we landed)\b[^.?!]{0,30}$"
+)
+"""An amount the rep restates ('my offer from last week stands: 228k', 'so you're at 43 and i'm at 47.5') or
+describes as usual pricing is not a new concession."""
+
+
+def _restated(amount: Amount) -> bool:
+    return bool(_RESTATED.search(amount.context[max(0, amount.start - 60) : amount.start]))
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z]{4,}", text) if w not in _STOP_ECHO}
+
+
+def _context_features(low: str, sentences: list[str], questions: list[QuestionReading], previous: str) -> list[float]:
+    """How the message relates to the buyer's last line and to the buyer: words echoed from it, 'you' early,
+    feeling words, sentences about 'we', whether it opens with a question."""
+    echoed = _stems(low) & _stems(previous) if previous else set()
+    theirs = _stems(previous)
+    first = sentences[0].lower() if sentences else ""
+    we_sentences = sum(bool(re.match(r"^\W*(?:we|our|we're|we've|we'll|it|the platform|the system)\b", t.lower()))
+                       for t in sentences)
+    return [
+        min(len(echoed), 4) / 4.0,
+        len(echoed) / len(theirs) if theirs else 0.0,
+        float(bool(re.search(r"\b(?:you|your|you're|you've|you'd)\b", first))),
+        min(len(_FEELING.findall(low)), 3) / 3.0,
+        we_sentences / max(len(sentences), 1),
+        float(bool(questions) and questions[0].sentence == (sentences[0] if sentences else "")),
+    ]
 
 
 def read_rules(
@@ -95,14 +193,17 @@ def read_rules(
     time_phrase: str | None,
     words: int,
     list_price: float | None,
+    previous: str = "",
 ) -> RuleReading:
-    """Rule readings of one message (``low`` is the normalised visible text)."""
+    """Rule readings of one message (``low`` is the normalised visible text; ``previous`` the buyer's line
+    before it, normalised, when known)."""
     r = RuleReading()
     open_q = any(q.kind == "open" for q in questions)
     closed_q = bool(questions) and not open_q
 
-    start = " ".join(low.split(" ")[:14])
-    greet = find_phrase(start, phrases.GREETING) or (
+    start = _FAREWELL_WISH.sub(" ", " ".join(low.split(" ")[:14]))
+    opening = _START_GREETING.match(start)
+    greet = find_phrase(start, phrases.GREETING) or (opening.group(0).strip(" !,.") if opening else None) or (
         "how are you"
         if re.search(r"\bhow(?:'re| are) (?:you|ya)(?: doing| today| all| guys)?\s*(?:[?!.,]|$)", start)
         else None
@@ -116,8 +217,8 @@ def read_rules(
     if thanks:
         r.reasons["thanks_or_goodbye"] = f"thanks or farewell ({thanks!r})"
 
-    last = _TAKE_CARE_OF.sub("handle", sentences[-1].lower()) if sentences else ""
-    tail = _TAKE_CARE_OF.sub("handle", " ".join(s.lower() for s in sentences[-2:]))
+    last = _BEFORE_I_GO.sub(" ", _TAKE_CARE_OF.sub("handle", normalise(sentences[-1]))) if sentences else ""
+    tail = _BEFORE_I_GO.sub(" ", _TAKE_CARE_OF.sub("handle", " ".join(normalise(s) for s in sentences[-2:])))
     ends = find_phrase(tail, phrases.ENDS_CALL)
     asks_after = bool(questions) and questions[-1].sentence.lower() == last and not find_phrase(last, phrases.ENDS_CALL)
     r.labels["ends_call"] = bool(ends) and not asks_after
@@ -132,15 +233,18 @@ def read_rules(
     pitch_hits = all_phrases(low, phrases.PITCH)
     benefits = all_phrases(low, phrases.BENEFIT)
     we = len(re.findall(phrases.WE_WORDS, low))
+    product = _product_subject(low)
+    proof = _PROOF.search(low)
     is_pitch = (
         words >= PITCH_MIN_WORDS
         and not open_q
         and (not closed_q or words >= 2 * PITCH_MIN_WORDS)
-        and (len(pitch_hits) >= 1 or we >= 3 or len(benefits) >= 2)
+        and (len(pitch_hits) >= 1 or we >= 3 or len(benefits) >= 2 or bool(product) or bool(proof))
     ) or (words >= MONOLOGUE_WORDS and len(questions) <= 1)
     r.labels["is_pitch"] = is_pitch
     if is_pitch:
-        selling = pitch_hits[:2] + benefits[:2]
+        selling = pitch_hits[:2] + benefits[:2] + ([f"{product} …"] if product else []) + (
+            [proof.group(0)[:40]] if proof else [])
         r.reasons["is_pitch"] = f"pitch: {words} words, no open question" + (
             f", selling language {selling}" if selling else f", 'we/our' ×{we}"
         )
@@ -150,7 +254,8 @@ def read_rules(
     courtesy = find_phrase(low, phrases.NOT_CONCESSION)
     if courtesy:
         concession_hits = [h for h in concession_hits if h not in ("meet you halfway",) or "halfway" in low]
-    below_list = bool(list_price and rep_prices and min(rep_prices) < list_price)
+    offered = [a.value for a in amounts if a.owner == "rep" and not _restated(a)]
+    below_list = bool(list_price and offered and min(offered) < list_price)
     concession = bool(concession_hits or discounts or below_list)
     r.labels["concession"] = concession
     if concession:
@@ -160,15 +265,19 @@ def read_rules(
         r.reasons["concession"] = "offers a concession: " + why.strip()
 
     trade = find_phrase(low, phrases.TRADE)
+    if not trade:
+        term = _TERM_TRADE.search(low)
+        trade = term.group(0) if term else None
     r.labels["asks_in_return"] = concession and bool(trade)
     if r.labels["asks_in_return"]:
         r.reasons["asks_in_return"] = f"asks for something in return ({trade!r})"
 
-    noun = find_phrase(low, phrases.NEXT_STEP_NOUNS)
+    noun = find_phrase(_COURTESY_CALL.sub(" ", low), phrases.NEXT_STEP_NOUNS)
     proposal = find_phrase(low, phrases.PROPOSAL)
     past = find_phrase(low, phrases.PAST_MEETING)
     next_step = (
-        (bool(noun) and bool(proposal)) or (bool(time_phrase) and (bool(noun) or bool(proposal) or bool(questions)))
+        (bool(noun) and bool(proposal))
+        or (bool(time_phrase) and (bool(noun) or bool(proposal) or (bool(questions) and bool(_WORKS_FOR.search(low)))))
     ) and not (past and not proposal)
     r.labels["next_step"] = next_step
     if next_step:
@@ -203,5 +312,8 @@ def read_rules(
             bool(re.search(r"\b(?:and|then)\s+(?:i'll|i will|i can|we'll|we can|you get|it's yours|the last)\b", low))
         ),
         float(bool(re.search(r"\b(?:can't|cannot|won't|not)\b", low))),
+        *_context_features(low, sentences, questions, previous),
+        float(bool(product)),
+        float(bool(proof)),
     ]
     return r

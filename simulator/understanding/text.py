@@ -7,6 +7,7 @@ import html
 import re
 
 _TAG = re.compile(r"<[^>]{0,200}>")
+_SCRIPT = re.compile(r"<(script|style)\b[^>]{0,200}>.{0,2000}?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _MD_LINK = re.compile(r"\[([^\]]{0,200})\]\([^)]{0,500}\)")
 _MD_MARKS = re.compile(r"(\*{1,3}|_{2,3}|`{1,3}|^#{1,6}\s|^>\s|^\s*[-*+]\s)", re.MULTILINE)
 _WORD = re.compile(r"[a-z0-9$%€£][a-z0-9'$%.,-]*[a-z0-9%]|[a-z0-9$%]")
@@ -50,10 +51,11 @@ _ENGLISH_HINTS = STOPWORDS | frozenset(
 
 def visible_text(text: str) -> str:
     """The text a person would read: HTML tags and markdown marks removed, entities decoded."""
-    if "<" in text:
-        text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
+    if "<" in text:
+        text = _SCRIPT.sub(" ", text)
+        text = _TAG.sub(" ", text)
     if any(mark in text for mark in "*_`#>[-+"):
         text = _MD_LINK.sub(r"\1", text)
         text = _MD_MARKS.sub("", text)

@@ -16,19 +16,40 @@ import numpy as np
 from simulator.understanding.definitions import PRICE_RANGE, PriceOwner
 from simulator.understanding.text import normalise
 
+_UNIT_NOUNS = (
+    r"(?:users?|seats?|licen[cs]es?|people|employees|staff|members|customers|clients|accounts|trucks?|vehicles?"
+    r"|drivers?|units?|devices?|sites?|locations?|stores?|depots?|cafes?|cafés?|clinics?|reps?|agents?|orders?"
+    r"|deliveries|shipments?|parcels?|packages?|tickets?|calls?|emails?|miles?|km|hours?|hrs?|days?"
+    r"|minutes?|mins?|rows?|records?|transactions?|invoices?|pallets?|sku?s|items?|lines?|patients?"
+    r"|students?|beds?|rooms?|square|sq|feet|ft|pounds?|lbs?|kg|tons?|tonnes?|gallons?|liters?|litres?|times|x\b)"
+)
+"""Nouns after a number that make it a count, not money ('12 thousand users', '80k miles')."""
 _MONEY = re.compile(
-    r"(?:\$|usd\s?|€|£)\s?(\d{1,3}(?:[, ]\d{3})+|\d+(?:\.\d+)?)\s?(k|m|mm|thousand|million|grand)?\b"
-    r"|\b(\d{1,3}(?:[, ]\d{3})+|\d+(?:\.\d+)?)\s?(k|m|thousand|million|grand)?\s?(?:dollars|usd|bucks|euros?)\b"
-    r"|\b(\d+(?:\.\d+)?)\s?(k|grand)\b",
+    r"(?:\$|usd\s?|€|£)\s?(\d{1,3}(?:[, ]\d{3})+|\d+(?:\.\d+)?)\s?(k|m|mm|mil|thousand|million|grand)?\b"
+    r"|\b(\d{1,3}(?:[, ]\d{3})+|\d+(?:\.\d+)?)\s?(k|m|mil|thousand|million|grand)?\s?(?:dollars?|usd|bucks|euros?)\b"
+    r"|\b(\d+(?:\.\d+)?)\s?(k|grand|thousand|million|mil|mill|mm)\b"
+    r"(?!\s?(?:(?:more|extra|new|active|total|additional|paying|daily|monthly|of)\s)?" + _UNIT_NOUNS + r")",
     re.IGNORECASE,
 )
+_SPOKEN_BARE = re.compile(
+    r"(?<![\d.,$])\b(\d{3,7})\b(?![.,]?\d)(?!\s?(?:%|percent|(?:more|extra|new|active|total"
+    r"|of)\s)?\s?" + _UNIT_NOUNS + r")"
+)
+"""A number said in words ('ten thousand', 'twelve hundred', 'five hundred') counts as money even with no list
+price, unless a count noun follows: reps say counts in digits, money in words."""
+_MONEY_AFTER = re.compile(r"^\s?(?:a|per|/)\s?(?:month|year|yr|mo|seat|user|licen[cs]e|truck|depot|site|store|head"
+                          r"|location|cafe|café|clinic)\b|^\s?(?:annually|monthly|all in|flat|total|upfront)\b")
+"""After a bare number, words that make it a price ('1200 a month', '2400 per seat')."""
+_NOT_MONEY_BEFORE = re.compile(r"(?:\bnet|\bnet-|\bterms of)\s?$")
+"""'net 60' is a payment term."""
 _BARE = re.compile(r"(?<![\d.,$])\b(\d{1,3}(?:,\d{3})+|\d{4,7})\b(?![.,]?\d)")
 _SHORT_THOUSANDS = re.compile(
     r"(?<![\d.,$/:-])\b(\d{1,3}(?:\.\d{1,2})?)\b(?![.,:/]?\d)"
     r"(?=\s*(?:$|[.,;:!?)\u2014-]|(?:flat|a|per|for|and|on|with|if|then|is|it|total|all|annually|upfront|up front"
     r"|including|plus|or|but|that|which|we|you|i|so|no|tops|max|firm|final|over|because|since|as|to|in|feels|sounds"
     r"|works|each|now|right|would|will|could|can|and|vs|versus|from|at|mine's|yours|is|was|even|net|seems|looks"
-    r"|covers|gets|buys|stands|stays|there|here|this|out|off|done|deal|instead|rather|max|minimum|apart|like)\b))"
+    r"|covers|gets|buys|stands|stays|there|here|this|out|off|done|deal|instead|rather|max|minimum|apart|like|your"
+    r"|something|'s|include|includes|sound|after|before|first|last|year|a year|per year)\b))"
 )
 """A bare number said as thousands ('we're at 48', 'let's call it 160', 'still 12.8') when the list price is
 known and the number, in thousands, is a plausible price for it; never before a unit ('3 years', '14 depots')."""
@@ -91,6 +112,20 @@ _COMPETITOR_CUES = (
     "paying them",
     "they'd do",
     "they would do",
+    "they're at",
+    "they are at",
+    "their",
+    "they came in",
+    "came in around",
+    "cheaper at",
+    "quoting",
+    "charges you",
+    "they charge",
+    "supplier's",
+    "vendor's",
+    "the other quote's",
+    "undercut",
+    "from them",
 )
 _BUYER_CUES = (
     "your budget",
@@ -125,6 +160,31 @@ _BUYER_CUES = (
     "signed off on",
     "your team approved",
     "you've got",
+    "when you say",
+    "you say",
+    "your benchmark",
+    "benchmark",
+    "you told me",
+    "you've told me",
+    "in your budget",
+    "can't do",
+    "cannot do",
+    "can't get to",
+    "can't go to",
+    "can't go above",
+    "won't get to",
+    "moving to",
+    "you moved to",
+    "you came down to",
+    "you're offering",
+    "deal at",
+    "agreed",
+    "we can live with",
+    "i'll take it",
+    "we have a deal at",
+    "that works for me",
+    "you'd want to land",
+    "want to land",
 )
 _OTHER_CUES = (
     "you paid",
@@ -170,6 +230,12 @@ _OTHER_CUES = (
     "recover",
     "payback",
     "impact of",
+    "an hour",
+    "fully loaded",
+    "loaded",
+    "outage",
+    "salary",
+    "hire",
 )
 _REP_CUES = (
     "i can do",
@@ -226,6 +292,17 @@ _REP_CUES = (
     "we can offer",
     "list is",
     "list price",
+    "mine's",
+    "mine is",
+    "ours is",
+    "our",
+    "us at",
+    "keep you at",
+    "i'm holding",
+    "holding at",
+    "i'll keep",
+    "willing to do",
+    "willing to go",
 )
 
 
@@ -261,11 +338,33 @@ def numbers_as_digits(low: str) -> str:
     low = re.sub(r"\b(one|two|three|four|five|six|seven|eight|nine)-(?=[a-z])", r"\1 ", low)
     low = re.sub(r"\b([a-z]+?)(?<!ty)-(one|two|three|four|five|six|seven|eight|nine)\b", r"\1 \2", low)
     low = re.sub(r"\b(one|two|three|four|five|six|seven|eight|nine)[ -]oh[ -]", r"\1 zero ", low)
+    # Small numbers alone stay words in text2num: 'two grand', 'one point two million', 'three k'.
+    low = re.sub(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)'s\b", r"\1 is", low)
+    low = re.sub(
+        r"(?<![a-z]-)(?<!ty )(?<!thousand )(?<!hundred )(?<!hundred and )(?<!million )(?<!point )"
+        r"\b(one|two|three|four|five|six|seven|eight|nine)(?= (?:grand|k|thousand|million|mil)\b)",
+        lambda m: str(_SMALL.index(m.group(1)) + 1), low)
     try:
         converted = str(_alpha2digit()(low, "en"))  # type: ignore[operator]
     except Exception:  # text2num rejects odd input; the digits we already have still count
         return low
-    return converted.lower()
+    return _units_back(converted.lower())
+
+
+_SMALL = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _units_back(low: str) -> str:
+    """text2num turns the unit alone into digits ('1.2 million' → '1.2 1000000'): put the unit back."""
+    low = re.sub(r"\b(\d+(?:\.\d+)?) 1000000\b", r"\1 million", low)
+    low = re.sub(r"\b(\d+(?:\.\d+)?) 1000\b", r"\1 thousand", low)
+    low = re.sub(r"\bhalf a 1000000\b", "0.5 million", low)
+    low = re.sub(r"\b(?:a|one) 1000000\b", "1 million", low)
+    low = re.sub(r"\b(\d+) and a half\b", r"\1.5", low)
+    # 'eight to ten grand', '8-10k': the low end has the same unit.
+    low = re.sub(r"\b(\d+(?:\.\d+)?)(\s?(?:to|-|or)\s?)(\d+(?:\.\d+)?)\s?(grand|k|thousand|million)\b",
+                 r"\1 \4\2\3 \4", low)
+    return low
 
 
 def _unit_value(number: str, unit: str) -> float:
@@ -273,7 +372,7 @@ def _unit_value(number: str, unit: str) -> float:
     unit = unit.lower()
     if unit in ("k", "thousand", "grand"):
         value *= 1_000
-    elif unit in ("m", "mm", "million"):
+    elif unit in ("m", "mm", "mil", "mill", "million"):
         value *= 1_000_000
     return value
 
@@ -287,6 +386,9 @@ _THRESHOLD = re.compile(
     r"(?:anything|everything|spend|purchases?|deals?|contracts?)\s(?:over|above|under|below)\s$"
     r"|(?:over|above|threshold of|limit of|cap of|ceiling of|up to)\s$"
 )
+
+
+_WEAK_REP_CUES = frozenset(("around", "at around", "at about", "runs", "runs about", "for a", "priced", "let's say"))
 
 
 def _cues(window: str, cues: tuple[str, ...]) -> list[tuple[int, str]]:
@@ -321,6 +423,84 @@ def _clause_window(low: str, start: int) -> str:
     return low[max(left, 0) : start]
 
 
+_AFTER_BUYER = re.compile(
+    r"^\s?(?:is |'s |was )?(?:just |really |still )?(?:not somewhere|too low|your (?:number|ceiling|target|budget"
+    r"|max|cap|limit"
+    r"|opening|counter|offer)|what you|you (?:offered|mentioned|said|had|proposed|wanted|asked|got approved|can do)"
+    r"|in your budget|you'd pay|it is\b|works for (?:us|me)|you've got a deal|is close\b|is a (?:big|real) (?:jump"
+    r"|move|drop|step)"
+    r"|something you could|just doesn't cover|is what you had)"
+)
+_AFTER_COMPETITOR = re.compile(r"^\s?(?:(?:a year |per year |annual )?quote\b|(?:[a-z]+ ){0,2}(?:quoted|is quoting"
+                               r"|offered you)\b"
+                               r"|(?:quote )?(?:you got |they gave you )?from (?!us\b|me\b|our\b|my\b|you\b|your\b"
+                               r"|the\b|last\b)[a-z]+)")
+_CONCEDED_ITEM = re.compile(r"\b(?:waive|waived|drop|knock|take|throw|thrown|comp|on us|no charge|for free|free"
+                            r"|normally"
+                            r"|usually|off)\b")
+_AFTER_CONCEDED = re.compile(r"^\s?(?:[a-z-]+ ){0,2}(?:fee|package|add-on|setup|onboarding)?\s?(?:off|is gone|on us"
+                             r"|waived"
+                             r"|back in your pocket)\b|^\s?(?:[a-z-]+ )?(?:setup|set-up|onboarding|install\w*"
+                             r"|implementation"
+                             r"|training) fee\b|^\s?\)")
+_NAMED = re.compile(
+    r"\b([a-z][a-z0-9]+)(?:'s|'re| is| are| was)?\s(?:(?:number|quote|price|bid|offer)\s(?:is\s|was\s)?)?"
+    r"(?:at\s|@\s?|came in (?:at\s|around\s)?|quoted (?:you\s|us\s)?(?:at\s)?|is cheaper at\s|cheaper at\s"
+    r"|charges (?:you\s)?)?"
+    r"(?:about\s|around\s|like\s|roughly\s|only\s|just\s|really\s)?(?:\$\s?)?$"
+)
+_NOT_NAMES = frozenset(
+    [
+        "it", "that", "what", "there", "here", "who", "he", "she", "mine", "yours", "ours", "let", "year", "today",
+        "list", "everyone", "everything", "one", "renewal", "price", "which", "where", "how", "this", "we", "i",
+        "you", "us", "our", "my", "your", "me", "they", "them", "their", "is", "at", "be", "do", "go", "get",
+        "come", "down", "stay", "stays", "sit", "sits", "hold", "land", "landed", "now", "then", "in", "out", "up",
+        "start", "starts", "priced", "keep", "right", "number", "quote", "offer", "deal", "total", "plan", "term",
+        "contract", "pricing", "cost", "costs", "budget", "ceiling", "target", "so", "and", "or", "but", "if", "to",
+        "of", "for", "on", "with", "from", "by", "as", "was", "are", "the", "a", "an", "about", "around", "like",
+        "only", "just", "really", "even", "still", "call", "make", "take", "benchmark", "onboarding", "install",
+        "installation", "setup", "implementation", "support", "training", "subscription", "license", "licence",
+        "platform", "module", "package", "addon", "add-on", "fee", "fees", "engineer", "hire", "team", "board",
+        "company"
+    ]
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _wordpieces() -> tuple[object, object] | None:
+    try:
+        import os
+
+        import blingfire
+    except ImportError:  # pragma: no cover - a dependency
+        return None
+    return blingfire, blingfire.load_model(os.path.join(os.path.dirname(blingfire.__file__), "bert_base_tok.bin"))
+
+
+@functools.lru_cache(maxsize=2048)
+def is_name(word: str) -> bool:
+    """A word outside the common vocabulary (split into several word pieces): a company or product name."""
+    loaded = _wordpieces()
+    if loaded is None or word in _NOT_NAMES or len(word) < 3:
+        return False
+    blingfire, model = loaded
+    return int((blingfire.text_to_ids(model, word, 8, 100) != 0).sum()) > 1  # type: ignore[attr-defined]
+
+
+def _named_owner(window: str, value: float, list_price: float | None) -> str | None:
+    """'acme's at 34', 'plantview at 44', 'routeone's number was 171', 'fleetwise is 160': another vendor."""
+    m = _NAMED.search(window[-50:])
+    if not m:
+        return None
+    word = m.group(1)
+    possessive = m.group(0)[len(word):].startswith("'s")
+    if word in _NOT_NAMES or (list_price and abs(value - list_price) < 0.5):
+        return None
+    if is_name(word) or possessive:
+        return word
+    return None
+
+
 def owner_of(low: str, start: int, end: int, value: float, list_price: float | None) -> tuple[PriceOwner, str]:
     """Whose amount this is: the nearest owner cue before it in its clause, or what follows it."""
     after = low[end : end + 60]
@@ -329,6 +509,20 @@ def owner_of(low: str, start: int, end: int, value: float, list_price: float | N
     window = _clause_window(low, start)
     if _THRESHOLD.search(window[-40:]):
         return "other", "an approval threshold"
+    if _AFTER_BUYER.match(after):
+        return "buyer", "the buyer's number: " + _AFTER_BUYER.match(after).group(0).strip()  # type: ignore[union-attr]
+    if _AFTER_COMPETITOR.match(after):
+        return "competitor", "another vendor's: " + _AFTER_COMPETITOR.match(after).group(0).strip()  # type: ignore[union-attr]
+    named = _named_owner(window, value, list_price)
+    if named:
+        return "competitor", f"another vendor's price ({named!r})"
+    if list_price and not PRICE_RANGE[0] * list_price <= value <= PRICE_RANGE[1] * list_price and (
+        _CONCEDED_ITEM.search(window[-60:]) or _AFTER_CONCEDED.match(after)
+    ):
+        return "rep", "an item the rep gives: " + (
+            _AFTER_CONCEDED.match(after).group(0).strip() if _AFTER_CONCEDED.match(after)  # type: ignore[union-attr]
+            else _CONCEDED_ITEM.search(window[-60:]).group(0)  # type: ignore[union-attr]
+        )
     found: list[tuple[int, str, PriceOwner]] = []
     for owner, cues in (
         ("competitor", _COMPETITOR_CUES),
@@ -337,6 +531,9 @@ def owner_of(low: str, start: int, end: int, value: float, list_price: float | N
         ("rep", _REP_CUES),
     ):
         found += [(pos, cue, owner) for pos, cue in _cues(window, cues)]  # type: ignore[misc]
+    strong = [f for f in found if f[1] not in _WEAK_REP_CUES]
+    if strong and max(found, key=lambda f: f[0])[1] in _WEAK_REP_CUES:
+        found = strong  # 'the other quote is around 190k': 'around' says nothing about whose it is
     if found:
         _pos, cue, owner = max(found, key=lambda f: f[0])
         if list_price and owner == "rep":
@@ -349,6 +546,26 @@ def owner_of(low: str, start: int, end: int, value: float, list_price: float | N
         if not lo <= value <= hi:
             return "other", f"far from the list price {list_price:,.0f}"
     return "rep", "no other owner named"
+
+
+_NOT_PLURAL = frozenset(
+    [
+        "is", "was", "this", "his", "its", "plus", "less", "yes", "us", "as", "thus", "across", "unless", "versus",
+        "vs", "has", "does"
+    ]
+)
+
+
+def _counted(after: str) -> bool:
+    """Whether a number is followed by what it counts ('nine hundred of your trucks', 'four hundred shippers')."""
+    words = re.findall(r"[a-z']+", after)
+    while words and words[0] in ("of", "your", "our", "the", "their", "more", "extra", "new", "other", "active"):
+        words = words[1:]
+    if not words:
+        return False
+    head = words[0]
+    return bool(re.fullmatch(_UNIT_NOUNS, head)) or (head.endswith("s") and head not in _NOT_PLURAL
+                                                     and not head.endswith("'s"))
 
 
 def amounts(text: str, list_price: float | None = None) -> list[Amount]:
@@ -367,26 +584,53 @@ def amounts(text: str, list_price: float | None = None) -> list[Amount]:
             continue
         found.append((m.start(), m.end(), _unit_value(number, unit)))
         taken.append((m.start(), m.end()))
+    def plain(s: int, e: int) -> bool:
+        """Free, and not a payment term, a day or a compound ('net 60', 'the 15th', '24-month')."""
+        return free(s, e) and not _NOT_MONEY_BEFORE.search(low[max(0, s - 12) : s]) and not re.match(
+            r"-[a-z]|(?:st|nd|rd|th)\b", low[e : e + 2]
+        )
+
     if list_price:
         lo, hi = PRICE_RANGE[0] * list_price, PRICE_RANGE[1] * list_price
         for m in _BARE.finditer(low):
             value = float(m.group(1).replace(",", ""))
-            if free(m.start(), m.end()) and lo <= value <= hi and not re.match(r"\s?(?:%|percent)", low[m.end() :]):
+            if plain(m.start(), m.end()) and lo <= value <= hi and not re.match(r"\s?(?:%|percent)", low[m.end() :]):
                 found.append((m.start(), m.end(), value))
                 taken.append((m.start(), m.end()))
         if list_price >= 5_000:
             for m in _COLLOQUIAL.finditer(low):
-                value = (
-                    _colloquial_value(int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None) or 0.0
-                )
-                if free(m.start(), m.end()) and lo <= value <= hi:
+                if m.group(2).startswith("0") and len(m.group(2)) == 2 and not m.group(3):
+                    value = float((int(m.group(1)) * 100 + int(m.group(2))) * 1000)  # 'one oh five' → 1 05
+                else:
+                    value = _colloquial_value(
+                        int(m.group(1)), int(m.group(2)), int(m.group(3)) if m.group(3) else None
+                    ) or 0.0
+                if plain(m.start(), m.end()) and lo <= value <= hi:
                     found.append((m.start(), m.end(), value))
                     taken.append((m.start(), m.end()))
             for m in _SHORT_THOUSANDS.finditer(low):
                 value = float(m.group(1)) * 1_000
-                if free(m.start(1), m.end(1)) and lo <= value <= hi:
+                if plain(m.start(1), m.end(1)) and lo <= value <= hi:
                     found.append((m.start(1), m.end(1), value))
                     taken.append((m.start(1), m.end(1)))
+    # Numbers said in words, or followed by 'a month' / 'per seat': money even with no list price.
+    written = set(re.findall(r"\d+", normalise(text)))
+    if not list_price:
+        for m in _COLLOQUIAL.finditer(low):  # 'forty-seven five' said with no list price known
+            a, b = int(m.group(1)), int(m.group(2))
+            if not m.group(3) and 20 <= a <= 99 and 1 <= b <= 9 and not written & {m.group(1), m.group(2)} \
+                    and plain(m.start(), m.end()):
+                found.append((m.start(), m.end(), float(a * 1000 + b * 100)))
+                taken.append((m.start(), m.end()))
+    for m in _SPOKEN_BARE.finditer(low):
+        value = float(m.group(1))
+        said = m.group(1) not in written and value >= 100 and value not in (100, 1000, 1_000_000) and not _counted(
+            low[m.end() : m.end() + 40]
+        )
+        priced = bool(_MONEY_AFTER.match(low[m.end() : m.end() + 20]))
+        if (said or priced) and plain(m.start(), m.end()):
+            found.append((m.start(), m.end(), value))
+            taken.append((m.start(), m.end()))
     out = []
     for start, end, value in sorted(found):
         owner, cue = owner_of(low, start, end, value, list_price)
@@ -400,6 +644,26 @@ _OWNER_WORD = re.compile(r"[a-z']+|\$|\d+")
 
 def _bucket(token: str) -> int:
     return zlib.crc32(token.encode()) % OWNER_HASH_BUCKETS
+
+
+def said_back(found: list[Amount], previous_buyer_line: str, list_price: float | None) -> list[Amount]:
+    """The buyer's own number said back ('you said 47, let's do 47', 'What's behind the $90,000?') is the
+    buyer's, not the rep's offer (unless the buyer was quoting another vendor)."""
+    if not previous_buyer_line or not found:
+        return found
+    theirs = amounts(previous_buyer_line, list_price)
+    out = []
+    for a in found:
+        match = next((t for t in theirs if abs(t.value - a.value) < 0.5), None)
+        at_list = bool(list_price) and abs(a.value - (list_price or 0)) < 0.5
+        if match is not None and a.owner == "rep" and not at_list and (
+            a.cue == "no other owner named" or a.cue in _WEAK_REP_CUES
+        ):
+            owner: PriceOwner = "competitor" if match.owner == "competitor" else "buyer"
+            a = Amount(a.value, owner, f"the buyer's own number said back ({match.owner} in their line)", a.start,
+                       a.end, a.context)
+        out.append(a)
+    return out
 
 
 def owner_features(amount: Amount, list_price: float | None, index: int, count: int) -> np.ndarray:
@@ -429,6 +693,7 @@ def owner_features(amount: Amount, list_price: float | None, index: int, count: 
     x[base + 9] = float(index == count - 1)
     x[base + 10] = float(count > 1)
     x[base + 11] = float(amount.value < 1000)
+    x[base + 12] = float(amount.cue.startswith("the buyer's own number"))
     return x
 
 
@@ -439,7 +704,8 @@ def discount_percents(text: str) -> list[float]:
         float(m.group(1))
         for m in PERCENT.finditer(low)
         if re.search(
-            r"discount|\boff\b|knock|price|rebate|cheaper|reduc|lower",
+            r"discount|\boff\b|knock|price|rebate|cheaper|reduc|lower|\byours\b|\bgive\b|\bi can (?:still )?do\b"
+            r"|sharpen",
             low[m.end() : m.end() + 30] + " " + low[max(0, m.start() - 30) : m.start()],
         )
     ]

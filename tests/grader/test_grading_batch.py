@@ -149,3 +149,71 @@ def test_worker_processes_give_the_same_lines(files: dict[str, Path], settings: 
     one = list(cli.run_batch(targets, rep="Alex", settings=settings))
     two = list(cli.run_batch(targets, rep="Alex", settings=settings, jobs=2))
     assert one == two and "error" in one[1]
+
+
+OTHER_CALL = (
+    "Alex: Hi Dana, thanks for your time. How do you plan routes today?\n"  # shares lines with CALL
+    "Dana: Spreadsheets. It's slow and we miss delivery windows.\n"
+    "Alex: I understand. Shall we book a demo on Tuesday at 10am?\n"
+    "Dana: No. Please stop calling me, okay?\n"
+)
+
+
+def test_a_file_gets_the_same_line_alone_unbatched_and_after_other_files(
+    files: dict[str, Path], tmp_path: Path, settings: Settings, library: ContentLibrary,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Batched embeddings and the embedding cache change speed only: a file graded first in a fresh
+    process, after other files sharing its lines, or with every text embedded alone prints the same line."""
+    import grading.grader
+    from simulator.understanding.embedding import shared_embedder
+
+    other = tmp_path / "other.txt"
+    other.write_text(OTHER_CALL, encoding="utf-8")
+    plain, srt = str(files["plain"]), str(files["srt"])
+
+    def grade(targets: list[str]) -> list[dict[str, Any]]:
+        return list(cli.run_batch(targets, rep="Alex", settings=settings, library=library, llm=TemplateLLM()))
+
+    shared_embedder()._cache.clear()
+    alone = grade([plain])[0]
+    after = grade([str(other), srt, plain])[2]
+    shared_embedder()._cache.clear()
+    monkeypatch.setattr(grading.grader, "_prefetch_embeddings", lambda transcript: None)
+    unbatched = grade([plain])[0]
+    assert alone == after == unbatched and "error" not in alone
+
+
+def test_the_prefetch_embeds_every_text_the_readers_read(settings: Settings, library: ContentLibrary,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the rep or buyer reader starts embedding other texts, grading still works but slowly: this
+    catches it (reader.embedded_texts and buyer.embedded_text must follow what the readers embed)."""
+    import grading.grader
+    from grading.transcript import parse_transcript, to_records
+    from simulator.understanding.embedding import shared_embedder
+    from simulator.understanding.reader import models_enabled
+
+    if not models_enabled():
+        pytest.skip("SPARRING_UNDERSTANDING=rules: nothing is embedded")
+    embedder = shared_embedder()
+    runs: list[int] = []
+    real = grading.grader._prefetch_embeddings
+
+    def prefetch(transcript: Any) -> None:
+        real(transcript)
+        runs.append(embedder.runs)
+
+    monkeypatch.setattr(grading.grader, "_prefetch_embeddings", prefetch)
+    for text in (CALL, OTHER_CALL + "Alex: Fair enough. Thanks for your time, Dana. Bye.\n"):
+        embedder._cache.clear()
+        records = to_records(parse_transcript(text, rep="Alex"))
+        grading.grader.grade_session(records, scenario=None, persona=None, outcome=None, llm=None, library=library)
+        assert embedder.runs == runs[-1], "a reader embedded a text the prefetch did not"
+
+
+def test_jobs_auto_uses_one_process_for_a_few_files_and_the_cores_for_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "usable_cores", lambda: 2)
+    assert cli.default_jobs(1) == 1 and cli.default_jobs(cli.FILES_PER_WORKER) == 1
+    assert cli.default_jobs(2 * cli.FILES_PER_WORKER) == 2 and cli.default_jobs(10_000) == 2
+    monkeypatch.setattr(cli, "usable_cores", lambda: 1)
+    assert cli.default_jobs(10_000) == 1
