@@ -238,6 +238,12 @@ CROSS_REFERENCE_CASES: list[tuple[str, Edit, str]] = [
     ("extra objection on a discovery drill", lambda p, s: s["difficulties"]["hard"].update(
         extra_objections=["need-status-quo"]),
      r"difficulties\.hard\.extra_objections: only objection_handling drills raise objections"),
+    ("deflection not naming its topic", lambda p, s: p["lines"].setdefault("deflect", {}).update(
+        budget=["Let's not go there."]),
+     r"team-personas\.yaml: lines\.deflect\.budget\.0: .*does not name budget"),
+    ("partial not naming a topic of its fact", lambda p, s: _fact(p, "budget-q3").update(
+        partial=["The number stays with me."]),
+     r"team-personas\.yaml: hidden_facts\.3\.partial: no partial names timeline"),
     ("unwinnable negotiation", _unwinnable_negotiation,
      r"difficulties\.medium\.walk_away_delta: 'team-buyer' would pay at most 95% of list, below the "
      r"success floor of 97%: the drill cannot be won"),
@@ -290,7 +296,7 @@ RESPONSIVE_CASES: list[tuple[str, Edit, str]] = [
      r"hidden fact 'manual-handoffs'"),
     ("held-back line too long", lambda p, s: _fact(p, "sla-misses")["partial"].append(
         "Delivery is where it shows, and I could talk about it for a long while, but not with you yet."),
-     r"hidden_facts\.1\.partial\.2: 20 words; a held-back line stays under 15"),
+     r"hidden_facts\.1\.partial\.4: 20 words; a held-back line stays under 15"),
     ("deflection for an unknown topic", lambda p, s: p["lines"]["deflect"].__setitem__(
         "weather", ["I'd rather not talk about the weather."]),
      r"lines\.deflect\.weather: unknown topic 'weather'; valid topics: "),
@@ -361,3 +367,14 @@ def test_an_objection_the_product_cannot_answer_is_reported(tmp_path: Path) -> N
     problems = cross_reference_problems(load_library([_team_folder(tmp_path, objection_drill)]))
     expected = "product: no winning answer to 'team-buyer''s objection 'need-status-quo'"
     assert any(expected in p for p in problems), problems
+
+
+def test_topic_cues_cover_every_lexicon_topic_and_every_stock_deflection_names_its_topic() -> None:
+    from simulator.content.stock import names_topic, stock_lines, topic_cues
+    from simulator.engine.lexicon import TOPICS
+
+    assert set(topic_cues()) == set(TOPICS)
+    for topic, lines in stock_lines().deflect.items():
+        assert all(names_topic(line, topic) for line in lines), (topic, lines)
+    for line in stock_lines().restate_offer:
+        assert "{price}" in line

@@ -140,4 +140,50 @@ def test_an_open_question_about_something_else_leaves_the_objection_open() -> No
     buyer = _buyer(r)
     assert buyer[2]["move"]["kind"] == "raise_objection", buyer[2]
     assert buyer[3]["move"]["kind"] != "explain_concern", buyer[3]
-    assert not r.buyer["objection_progress"][r.buyer["objection_active"]]["explored"]
+    active = r.buyer["objection_active"]
+    assert active is not None and not r.buyer["objection_progress"][active]["explored"]
+
+
+def _words_of_session(session_id: str, scenario_id: str, lines: list[str]) -> list[str]:
+    from simulator.engine.replay import play
+
+    result = play(scenario_id, lines, session_id=session_id)
+    return [t["text"] for t in result.transcript if t["speaker"] == "buyer"][1:]
+
+
+def test_two_sessions_with_the_same_lines_mostly_word_them_differently() -> None:
+    """The session seed picks among lines that fit alike: different sessions, different words (the
+    bench's cross-session figure over natural reps is the real measure); same session, same words."""
+    lines = ["Hi Raj, thanks for taking the call.", "How are you thinking about budget for this?",
+             "Who else is involved in choosing a tool like this?", "Thanks, that's all for today. Bye!"]
+    sessions = [_words_of_session(f"variety-{n}", "saas-discovery-ops", lines) for n in range(6)]
+    pairs = [(a, b) for i, a in enumerate(sessions) for b in sessions[i + 1:]]
+    same = sum(x == y for a, b in pairs for x, y in zip(a, b, strict=False))
+    total = sum(min(len(a), len(b)) for a, b in pairs)
+    assert same / total <= 0.5, sessions
+    assert _words_of_session("variety-0", "saas-discovery-ops", lines) == sessions[0]
+
+
+def test_a_question_on_another_topic_while_an_objection_is_open_is_named_before_the_move() -> None:
+    """The rules explain the concern (the question explores the objection), the words first say
+    what was asked: 'Who signs off?' is not answered with the adoption worry alone."""
+    from simulator.engine.rules.wording import names_topic
+
+    r = play_rep_lines("saas-objection-vp-sales", ["Hi Marcus, thanks for taking the call.",
+                                                   "I wanted to pick up where we left off on forecasting.",
+                                                   "Who signs off on a tool at this price?"])
+    last = _buyer(r)[-1]
+    assert names_topic(last["text"], "decision_process"), last["text"]
+    assert "the rep asked about decision_process" in " ".join(last["move"]["reasons"]), last["move"]["reasons"]
+
+
+def test_asked_about_money_after_naming_a_price_the_buyer_says_its_price_again() -> None:
+    """The budget fact stays held back (trust too low); the words give the price already on the table."""
+    r = play_rep_lines("logistics-negotiation-procurement", [
+        "Hi Greta, thanks for making the time.",
+        "FleetLens covers devices, installation and support across every depot. The price is $180,000 per year.",
+        "What budget are you working with?"])
+    buyer = _buyer(r)
+    offer = r.buyer["buyer_offer"]
+    assert offer is not None and f"${offer:,.0f}" in buyer[-1]["text"], buyer[-1]["text"]
+    assert buyer[-1]["move"]["kind"] == "hold_back" and "budget-approved" not in r.buyer["facts_revealed"]

@@ -117,7 +117,7 @@ def test_same_messages_give_same_moves_and_state(settings: Settings, tmp_path: P
 def _decision(record: dict) -> tuple:
     """What the rules decided on a turn, without the wording (two sessions may word it differently)."""
     move = record["move"] or {}
-    state = {k: v for k, v in (record["state"] or {}).items() if k not in ("lines_said", "variety_seed")}
+    state = {k: v for k, v in (record["state"] or {}).items() if k not in ("lines_said", "lines_used", "variety_seed")}
     return (record["speaker"], move.get("kind"), move.get("fact_id"), move.get("objection_id"),
             move.get("price"), move.get("required"), state)
 

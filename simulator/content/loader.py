@@ -69,6 +69,14 @@ class ContentLibrary:
     scenarios: dict[str, Scenario] = field(default_factory=dict)
     sources: dict[str, Path] = field(default_factory=dict)
     """'persona:<id>' / 'scenario:<id>' -> file path."""
+    owners: dict[str, str] = field(default_factory=dict)
+    """Scenario id -> the team that owns it: drills published in the Drill studio
+    (simulator/services/drills.py), which only that team's people may practise."""
+
+    def shared_scenarios(self) -> list[Scenario]:
+        """The scenarios everyone may practise (the library, not a team's own drills)."""
+        owned = self.owners
+        return [s for sid, s in self.scenarios.items() if sid not in owned]
 
     def persona(self, persona_id: str) -> Persona:
         """The persona with this id, or UnknownIdError listing the valid ids."""

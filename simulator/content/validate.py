@@ -10,6 +10,7 @@ from pathlib import Path
 from simulator.content.competencies import COMPETENCY_IDS
 from simulator.content.loader import ContentLibrary
 from simulator.content.models import BuyerLines, HiddenFact, Persona, Scenario
+from simulator.content.stock import names_topic
 from simulator.engine.lexicon import TOPICS
 from simulator.engine.repview import SUBSTANTIVE_WORDS
 from simulator.engine.rules.objections import response_hits
@@ -331,6 +332,11 @@ def _responsive_problems(src: Path | None, persona: Persona) -> list[str]:
                                 "keeps every name and date of say")
         for label, options in _fact_lists(fact):
             problems += _duplicates(src, f"hidden_facts.{i}.{label}", options)
+        for topic in fact.topics if fact.partial else ():
+            if topic in TOPICS and not any(names_topic(line, topic) for line in fact.partial):
+                problems.append(f"{src}: hidden_facts.{i}.partial: no partial names {topic}, one of the fact's "
+                                f"topics: a rep asking about {topic} would hear a deflection instead; add a "
+                                "partial with a word from the topic's names in simulator/content/topic_cues.yaml")
     for field, line in _held_back_lines(persona):
         leak = _leak(line, persona, public)
         if leak:
@@ -359,10 +365,16 @@ def _responsive_problems(src: Path | None, persona: Persona) -> list[str]:
                 problems += _duplicates(src, f"lines.{name}.{topic}", options)
         else:
             problems += _duplicates(src, f"lines.{name}", value)
-    for topic in lines.deflect:
+    for topic, options in lines.deflect.items():
         if topic not in TOPICS:
             problems.append(f"{src}: lines.deflect.{topic}: unknown topic {topic!r}; valid topics: "
                             f"{', '.join(sorted(TOPICS))}")
+            continue
+        for j, line in enumerate(options):
+            if not names_topic(line, topic):
+                problems.append(f"{src}: lines.deflect.{topic}.{j}: {line!r} does not name {topic}: a deflection "
+                                "says what was asked ('Budget? Not yet.'); use a word from the topic's names in "
+                                "simulator/content/topic_cues.yaml")
     if not any(lines.deflect.values()) and not any(f.partial for f in persona.hidden_facts):
         problems.append(f"{src}: lines.deflect: no deflections and no partial answers: every question asked "
                         "before trust is earned gets a stock line; add lines.deflect per topic or a "

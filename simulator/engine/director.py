@@ -39,9 +39,13 @@ Next steps (rules/closing.py)
 
 from __future__ import annotations
 
+import hashlib
+
+from simulator.content.stock import stock_lines
+from simulator.engine import lexicon
 from simulator.engine.rules.claims import answer_false_claim
 from simulator.engine.rules.closing import end_of_turn, next_step
-from simulator.engine.rules.discovery import conversation, listening
+from simulator.engine.rules.discovery import WARM_TRUST, conversation, listening
 from simulator.engine.rules.negotiation import negotiate
 from simulator.engine.rules.objections import (
     answers_explored_concern,
@@ -50,8 +54,11 @@ from simulator.engine.rules.objections import (
     response_hits,
 )
 from simulator.engine.rules.turn import TRUST_STEP, DirectorContext, Turn, format_price
+from simulator.engine.rules.wording import names_topic
 from simulator.engine.state import KIND_STAGES, BuyerMove, BuyerState
-from simulator.engine.understand import RepAnalysis
+from simulator.engine.understand import RepAnalysis, normalise
+from simulator.understanding import phrases
+from simulator.understanding.rules import find_phrase
 
 __all__ = ["TRUST_STEP", "DirectorContext", "direct", "format_price", "initial_state", "opening_move",
            "response_hits"]
@@ -109,6 +116,8 @@ def direct(
 ) -> tuple[BuyerState, BuyerMove]:
     """Apply the rules to one rep message and choose the buyer's move."""
     t = Turn(ctx, state, rep_text)
+    t.topics = [*a.get("open_topics", []), *a.get("closed_topics", [])]
+    t.asks = bool(a.get("questions"))
     t.s["turn"] += 1
     if not a.get("understood", True):
         t.say("answer", t.line("not_understood"), "the message has no readable English words: no rule applies")
@@ -145,7 +154,61 @@ def direct(
     end_of_turn(t)
     if not t.parts:
         t.say("answer", t.line("vague_answer"), "nothing in the message called for more")
+    address_question(t)
+    if not a["paraphrases"]:
+        react(t)
     if a["paraphrases"] and not t.s["ended"] and t.kind in ("reveal_fact", "explain_concern", "answer", "hint"):
         t.parts.insert(0, t.line("reflect"))
         t.reasons.append("the rep reflected the buyer's words: the buyer confirms before going on")
     return t.s, t.move()
+
+
+ADDRESSED_KINDS = frozenset({"answer", "hint", "explain_concern", "push_back", "raise_objection"})
+"""Moves whose line may be about something other than the rep's question; the others answer it
+(a fact, a held-back line on the topic, a price) or do not follow a question (greeting, goodbye)."""
+
+
+def address_question(t: Turn) -> None:
+    """Wording only: when the rep asked about a topic and the line the rules chose says something
+    else (an objection's concern, a hint on another fact, a stock answer), the buyer first deflects
+    the question, naming it ('Who signs off? Let's not get into that yet.'), then carries its move
+    (the reason goes first, as the words do). Asked for its opinion of the offer ('Would that help?'),
+    it first gives one ('Too early to say.'), as the discovery rule does when nothing else is said."""
+    if t.s["ended"] or t.kind not in ADDRESSED_KINDS or not t.parts:
+        return
+    if find_phrase(normalise(t.rep_text), phrases.OPINION_ASK) and not any("opinion" in r for r in t.reasons):
+        warm = t.s["trust"] >= WARM_TRUST
+        t.parts.insert(0, t.pick_line("warmer_opinion", list(stock_lines().warmer_opinion)) if warm
+                       else t.line("too_early"))
+        t.reasons.insert(0, "the rep asked for an opinion of the offer: the buyer gives one before going on")
+        return
+    topic = t.asked
+    if topic is None:
+        return
+    if names_topic(" ".join(t.parts), topic):
+        return
+    fact = t.ctx.persona.fact(t.fact_id) if t.fact_id else None
+    if fact is not None and topic in fact.topics:
+        return
+    if t.kind == "explain_concern" and find_phrase(normalise(t.rep_text), lexicon.EXPLORE_PHRASES):
+        return  # 'What's behind that?': the concern is the answer
+    t.parts.insert(0, t.deflection(topic))
+    t.reasons.insert(0, f"the rep asked about {topic}: the buyer says so before going on")
+
+
+REACT_SHARE = 2
+"""One reaction every REACT_SHARE eligible moves on average (drawn from the session seed and turn)."""
+
+
+def react(t: Turn) -> None:
+    """Wording only: a short reaction to what the rep just did before some moves ('Fair question.'
+    before a fact), about every other time, chosen by the session seed and the turn, so two reps who
+    earn the same fact do not hear the same line."""
+    options = stock_lines().react.get(t.kind, [])
+    addressed = any(r.startswith("the rep asked") for r in t.reasons)
+    if not options or not t.parts or t.s["ended"] or addressed:
+        return
+    draw = int(hashlib.sha1(f"{t.s.get('variety_seed', 0)}:{t.s['turn']}".encode()).hexdigest()[:8], 16)
+    if draw % REACT_SHARE:
+        return
+    t.parts.insert(0, t.pick_line(f"react:{t.kind}", options, phrasings=True))

@@ -14,6 +14,7 @@ from simulator.content.models import HiddenFact
 from simulator.content.stock import stock_lines
 from simulator.engine.rules.choose import fit_scores, rank_by_fit
 from simulator.engine.rules.turn import TRUST_STEP, Turn, format_price
+from simulator.engine.rules.wording import names_topic
 from simulator.engine.understand import RepAnalysis, content_words, normalise
 from simulator.understanding import phrases
 from simulator.understanding.rules import find_phrase
@@ -128,12 +129,17 @@ def _asked_to_repeat(t: Turn) -> tuple[str, str] | None:
 
 
 def _hold_back(t: Turn, fact: HiddenFact, topics: list[str], why: str) -> None:
-    """The middle depth: name what was asked, keep the fact back."""
-    if fact.partial:
+    """The middle depth: name what was asked, keep the fact back. A partial answer that names the
+    topic asked about, else a deflection of that topic (a fact on budget and timing asked about
+    timing does not answer 'There's budget for the right tool.')."""
+    asked = t.asked
+    if asked is None and fact.partial:
         t.say("hold_back", t.pick_line(f"partial:{fact.id}", fact.partial), why)
         return
-    asked = [topic for topic in fact.topics if topic in topics] or topics or list(fact.topics)
-    t.say("hold_back", t.deflection(asked[0]), why)
+    named = [topic for topic in fact.topics if topic in topics] or topics or list(fact.topics)
+    topic = asked or named[0]
+    partial = [p for p in fact.partial if names_topic(p, topic)]
+    t.say("hold_back", t.deflection(topic, partial, key=f"partial:{fact.id}" if partial else None), why)
 
 
 def _opinion(t: Turn) -> None:
@@ -149,6 +155,8 @@ def _no_topic(t: Turn, key: str) -> str:
     """An open question on no business topic: the persona's stock answers or its small talk,
     whichever fits the question ('How's the café been this week?' is small talk, not a vague
     answer). Closed questions never get small talk: 'Good, thanks.' does not answer one."""
+    if t.asked is not None:
+        return t.deflection(t.asked)
     lines = t.ctx.persona.lines
     return t.pick_line(key, [*getattr(lines, key), *lines.small_talk])
 
@@ -200,7 +208,7 @@ def conversation(t: Turn, a: RepAnalysis) -> None:
             _hold_back(t, fact, a["open_topics"], f"open question on {', '.join(fact.topics)}, held back: {why}")
             return
         if a["open_topics"]:
-            t.say("hold_back", t.deflection(a["open_topics"][0]),
+            t.say("hold_back", t.deflection(t.asked or a["open_topics"][0]),
                   f"open question on {a['open_topics'][0]}, where this buyer has nothing to tell")
             return
         t.say("answer", _no_topic(t, "vague_answer"), "open question on no topic the buyer will open up on yet")
@@ -229,10 +237,11 @@ def conversation(t: Turn, a: RepAnalysis) -> None:
             _opinion(t)
             return
         if a["closed_topics"]:
-            t.say("hold_back", t.deflection(a["closed_topics"][0]),
+            t.say("hold_back", t.deflection(t.asked or a["closed_topics"][0]),
                   f"closed question on {a['closed_topics'][0]}, where this buyer has nothing to tell")
             return
-        t.say("answer", t.line("closed_answer"), "a closed question gets a short answer")
+        closed = t.deflection(t.asked) if t.asked is not None else t.line("closed_answer")
+        t.say("answer", closed, "a closed question gets a short answer")
         return
     if a["greeting"] or (a["thanks_or_goodbye"] and a["words"] <= 8):
         t.say("small_talk", t.line("small_talk"), "small talk")

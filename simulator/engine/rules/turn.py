@@ -10,9 +10,19 @@ from dataclasses import dataclass
 from simulator.content.models import DifficultyVariant, Persona, Scenario
 from simulator.content.stock import stock_lines
 from simulator.engine.rules.choose import FIT_BAND, PHRASINGS, choose_line, line_key
+from simulator.engine.rules.wording import asked_topic, names_topic
 from simulator.engine.state import BuyerMove, BuyerState, MoveKind
 
 TRUST_STEP = 0.05
+SEED_ONLY = frozenset({"greeting", "small_talk", "thanks", "agree_next_step", "ask_for_time", "decline_next_step",
+                       "end_call", "impatient"})
+"""Line kinds that do not answer the rep's words (a goodbye, agreeing to a time): any option fits as
+well as another, so the session seed alone chooses (fit would give every rep the same line)."""
+NAMING_BAND = 0.15
+"""Among lines that all name what the rep asked about, those within this much of the best fit fit
+alike and the session seed chooses: the topic is already answered, so variety wins over nuance."""
+LOOSE_KINDS = frozenset({"closed_answer"})
+"""Line kinds chosen with ``NAMING_BAND`` whatever was asked (stock answers that fit alike)."""
 _NUMBER = re.compile(r"\$?\d[\d,]*(?:\.\d+)?\s?(?:%|k\b)?")
 
 
@@ -61,6 +71,18 @@ class Turn:
         self.fact_id: str | None = None
         self.objection_id: str | None = None
         self.price: float | None = None
+        self.topics: list[str] = []
+        """The lexicon's topics in the rep's questions this turn (set by the director)."""
+        self.asks = False
+        """The rep's message asks something (set by the director)."""
+        self._asked: tuple[str | None] | None = None
+
+    @property
+    def asked(self) -> str | None:
+        """The topic the rep's question is about, for wording only (:mod:`~simulator.engine.rules.wording`)."""
+        if self._asked is None:
+            self._asked = (asked_topic(self.rep_text, self.topics) if self.asks else None,)
+        return self._asked[0]
 
     # --- state changes, each recorded in words ---
     def trust(self, delta: float, why: str) -> None:
@@ -92,9 +114,15 @@ class Turn:
                   phrasings: bool = False) -> str:
         """Choose among ``candidates`` the line that best fits the rep's message and was not said yet
         this session (:mod:`simulator.engine.rules.choose`); ``{name}`` placeholders get ``values``,
-        which the voiced line must then keep verbatim. ``phrasings``: the candidates say the same
-        thing (a fact, an objection, a counter-offer), so the session seed alone chooses."""
+        which the voiced line must then keep verbatim. The stock pool of the kind
+        (:meth:`~simulator.content.stock.StockLines.pool`) joins the candidates. ``phrasings``: the
+        candidates say the same thing (a fact, an objection, a counter-offer), so the session seed alone chooses.
+
+        Otherwise, when the rep asked about a topic, the lines not said yet that name it come first:
+        a reply names what was asked."""
         values = values or {}
+        candidates = [*candidates, *(c for c in stock_lines().pool(key) if c not in candidates)]
+        phrasings = phrasings or key in SEED_ONLY
         filled = []
         for option in candidates:
             for name, value in values.items():
@@ -103,7 +131,15 @@ class Turn:
         said = self.s.setdefault("lines_said", [])
         keys = [line_key(option) for option in candidates]
         band = PHRASINGS if phrasings else FIT_BAND
-        chosen = choose_line(filled, self.rep_text, self.s.get("variety_seed", 0), said, keys, band)
+        pool = list(range(len(filled)))
+        if not phrasings and len(filled) > 1 and (topic := self.asked) is not None:
+            naming = [i for i in pool if keys[i] not in said and names_topic(filled[i], topic)]
+            if naming:
+                pool, band = naming, NAMING_BAND
+        if key in LOOSE_KINDS:
+            band = max(band, NAMING_BAND)
+        chosen = pool[choose_line([filled[i] for i in pool], self.rep_text, self.s.get("variety_seed", 0), said,
+                                  [keys[i] for i in pool], band)]
         text = filled[chosen]
         said.append(keys[chosen])
         self.s["lines_used"][key] = self.s["lines_used"].get(key, 0) + 1
@@ -117,12 +153,19 @@ class Turn:
             options = list(getattr(stock_lines(), key))
         return self.pick_line(key, options, values)
 
-    def deflection(self, topic: str) -> str:
-        """An in-character way of not answering a question on ``topic`` yet, naming it."""
-        options = self.ctx.persona.lines.deflect.get(topic) or stock_lines().deflect.get(topic)
+    def deflection(self, topic: str, partial: Sequence[str] = (), key: str | None = None) -> str:
+        """An in-character way of not answering a question on ``topic`` yet, naming it: the persona's
+        deflections of the topic and the stock ones, with ``partial`` (a held-back fact's partial
+        answers that name the topic), best fit to the question first. Asked about money once the
+        buyer has named its price, it says that price again (nothing new: its offer stands)."""
+        offer = self.s.get("buyer_offer")
+        if topic == "budget" and offer is not None:
+            price = format_price(offer, self.ctx.scenario.product.currency)
+            return self.pick_line("restate_offer", stock_lines().restate_offer, {"price": price})
+        options = [*partial, *self.ctx.persona.lines.deflect.get(topic, []), *stock_lines().deflect.get(topic, [])]
         if not options:
             return self.line("vague_answer")
-        return self.pick_line(f"deflect:{topic}", options)
+        return self.pick_line(key or f"deflect:{topic}", options)
 
     def say(self, kind: MoveKind, text: str, reason: str) -> None:
         if not self.parts:
