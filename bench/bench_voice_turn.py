@@ -11,6 +11,16 @@ call ends or the lines run out); models are loaded and warmed up first (load tim
 
     python bench/bench_voice_turn.py                       # template and embedded, 8 turns each
     python bench/bench_voice_turn.py --backends template --turns 5
+    python bench/bench_voice_turn.py --hands-free          # also the hands-free path, same run
+
+``--hands-free`` adds, per backend and in the same run, the hands-free path
+(:class:`simulator.voice.handsfree.HandsFreeCall`): the rep's clip is fed in 0.25 s chunks at real
+time, the VAD ends the turn after ``--end-silence-ms``, speech-to-text ran on the pieces while the rep
+spoke (``--no-incremental`` to compare), and the buyer's first sentence is synthesised as soon as it
+is checked. Reported from the end of the rep's speech: ``hf.transcript_ready`` and ``hf.first_audio``
+(which include the silence the turn needs to end), and ``hf.first_audio_after_turn_end`` (without it).
+Compare with the old path's ``whole_line_audio`` (push-to-talk: STT of the whole recording after it
+arrives, the whole line synthesised after the reply), measured in the same run.
 
 Prints plain ``name: value`` lines (seconds unless the name says otherwise).
 """
@@ -28,6 +38,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simulator.config import Settings
@@ -43,6 +55,7 @@ from simulator.voice import (
     synthesize,
 )
 from simulator.voice.audio_io import FloatArray, decode_file
+from simulator.voice.handsfree import HandsFreeCall
 from simulator.voice.tts import available_engines
 
 SCENARIO = "saas-discovery-ops"
@@ -162,6 +175,73 @@ def run_backend(backend: str, clips: list[tuple[str, FloatArray]], turns: int, d
     return run
 
 
+@dataclass
+class HandsFreeRun:
+    backend: str
+    incremental: bool
+    end_silence_ms: int
+    transcript_ready: list[float] = field(default_factory=list)
+    first_audio: list[float] = field(default_factory=list)
+    partial_runs: list[int] = field(default_factory=list)
+    final_tail_s: list[float] = field(default_factory=list)
+
+
+def _feed_real_time(call: HandsFreeCall, audio: FloatArray, chunk_s: float = 0.25) -> None:
+    step = int(chunk_s * 16000)
+    next_at = time.perf_counter()
+    for i in range(0, audio.size, step):
+        next_at += chunk_s
+        time.sleep(max(0.0, next_at - time.perf_counter()))
+        call.feed(16000, audio[i:i + step])
+
+
+def run_hands_free(backend: str, clips: list[tuple[str, FloatArray]], turns: int, data: Path, *,
+                   end_silence_ms: int, incremental: bool) -> HandsFreeRun:
+    settings = Settings(data_dir=data / f"hf-{backend}-{incremental}", llm=backend)  # type: ignore[arg-type]
+    out = HandsFreeRun(backend, incremental, end_silence_ms)
+    silence = np.zeros(int((end_silence_ms / 1000 + 0.6) * 16000), dtype=np.float32)
+    with PracticeService.open(settings) as svc:
+        persona = svc.library.persona(svc.library.scenario(SCENARIO).persona)
+        setting = persona_voice_setting(persona.voice)
+
+        def new_call() -> HandsFreeCall:
+            sid = list(svc.start(SCENARIO))[0]["session_id"]
+            return HandsFreeCall(svc, sid, setting=setting, end_silence_ms=end_silence_ms,
+                                 incremental=incremental, on_clip=lambda _clip: None)
+
+        call, used = new_call(), 0
+        for n in range(turns + 1):  # the first turn warms up and is not counted
+            if used == len(clips) or call.ended is not None:
+                call.close()
+                call, used = new_call(), 0
+            before = len(call.timings)
+            _feed_real_time(call, np.concatenate([silence[:4000], clips[used][1], silence]))
+            used += 1
+            deadline = time.monotonic() + 120
+            while (call.answering or len(call.timings) == before) and time.monotonic() < deadline:
+                _feed_real_time(call, silence[:4000])  # the microphone stays open: quiet room
+            if n == 0 or len(call.timings) == before:
+                continue
+            timing = call.timings[-1]
+            if "transcript_ready" in timing and "first_clip" in timing:
+                out.transcript_ready.append(timing["transcript_ready"] - timing["end_of_speech"])
+                out.first_audio.append(timing["first_clip"] - timing["end_of_speech"])
+        call.close()
+    return out
+
+
+def report_hands_free(run: HandsFreeRun) -> list[str]:
+    name = f"{run.backend}.hf{'' if run.incremental else '_no_partial'}"
+    silence = run.end_silence_ms / 1000
+    out = [f"{name}.turns: {len(run.first_audio)}", f"{name}.end_silence_s: {silence:.3f}"]
+    for label, values in (("transcript_ready", run.transcript_ready), ("first_audio", run.first_audio),
+                          ("first_audio_after_turn_end", [v - silence for v in run.first_audio])):
+        if values:
+            out += [f"{name}.{label}_median_s: {statistics.median(values):.3f}",
+                    f"{name}.{label}_p90_s: {pct(values, 0.9):.3f}"]
+    return out
+
+
 def report(run: Run) -> list[str]:
     b = run.backend
 
@@ -186,6 +266,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backends", nargs="+", default=["template", "embedded"], choices=["template", "embedded"])
     parser.add_argument("--turns", type=int, default=8)
+    parser.add_argument("--hands-free", action="store_true", help="also measure the hands-free path")
+    parser.add_argument("--end-silence-ms", type=int, default=Settings().voice_end_silence_ms)
+    parser.add_argument("--no-incremental", action="store_true", help="hands-free without partial STT too")
     args = parser.parse_args()
     allow_real_models(True)
     print(f"cpus: {os.cpu_count()}")
@@ -203,6 +286,12 @@ def main() -> int:
         for backend in args.backends:
             for line in report(run_backend(backend, clips, args.turns, Path(tmp))):
                 print(line, flush=True)
+            if args.hands_free:
+                for incremental in (True, False) if args.no_incremental else (True,):
+                    hf = run_hands_free(backend, clips, args.turns, Path(tmp), end_silence_ms=args.end_silence_ms,
+                                        incremental=incremental)
+                    for line in report_hands_free(hf):
+                        print(line, flush=True)
     print(f"loadavg_1m_end: {loadavg():.2f}")
     return 0
 

@@ -1,6 +1,12 @@
-"""The terminal conversation by voice: push-to-talk in, the buyer's line spoken back out.
+"""The terminal conversation by voice: hands-free or push-to-talk in, the buyer's line spoken back out.
 
-Each turn: press Enter to start talking and Enter again to stop (or type a line and press Enter
+Hands-free (the default where a microphone and speaker exist): the microphone stays open, the turn
+ends after ``SPARRING_VOICE_END_SILENCE_MS`` of silence, the buyer's reply is spoken sentence by
+sentence as it is generated, and talking over the buyer stops it (barge-in; the transcript keeps what
+was heard). :class:`~simulator.voice.handsfree.HandsFreeCall` does the turn-taking; typing a line
+still sends it, ``/ptt`` switches to push-to-talk, ``/end`` ends the call.
+
+Push-to-talk, each turn: press Enter to start talking and Enter again to stop (or type a line and press Enter
 instead). What speech-to-text heard is shown, sent with the rep's word timings and pause
 (``PracticeService.send(..., speech=...)``), the buyer's reply streams as text, and then the final
 line is spoken in the persona's voice. Without a microphone/speaker (``audio_available()`` is
@@ -44,6 +50,11 @@ VOICE_HELP = (
 TALK_PROMPT = "[bold green]You[/] [dim](Enter = talk, or type):[/] "
 STOP_PROMPT = "[bold red]● recording[/] [dim]— press Enter to stop[/] "
 MAX_RECORDING_S = 60.0
+HANDS_FREE_HELP = (
+    "Hands-free: just talk; the buyer answers when you pause, and stops if you talk over it. "
+    "Type a line and press Enter to send it instead; /ptt switches to push-to-talk; /end ends the call."
+)
+HANDS_FREE_PROMPT = "[dim](listening — type a line, /ptt or /end)[/] "
 
 
 def _tts_available() -> tuple[bool, str]:
@@ -65,6 +76,20 @@ class VoiceIO:
     play: Callable[[Any, int], None] = field(default=lambda samples, rate: play(samples, rate))
     tts_check: Callable[[], tuple[bool, str]] = field(default=lambda: _tts_available())
     clock: Callable[[], float] = field(default=lambda: time.monotonic())
+    player: Callable[[], Any] = field(default=lambda: _clip_player())
+    microphone: Callable[[Callable[[Any], None]], Any] = field(default=lambda on_chunk: _mic_stream(on_chunk))
+
+
+def _clip_player() -> Any:
+    from simulator.voice.audio import ClipPlayer
+
+    return ClipPlayer()
+
+
+def _mic_stream(on_chunk: Callable[[Any], None]) -> Any:
+    from simulator.voice.audio import MicStream
+
+    return MicStream(on_chunk)
 
 
 @dataclass
@@ -87,8 +112,10 @@ class VoiceConversation:
         io: VoiceIO | None = None,
         stop_recording: Callable[[Recorder], object] | None = None,
         max_seconds: float = MAX_RECORDING_S,
+        hands_free: bool = False,
     ) -> None:
         self.service, self.session_id, self.console, self.ask = service, session_id, console, ask
+        self.hands_free = hands_free
         self.persona = persona
         self.io = io or VoiceIO()
         self.stop_recording = stop_recording or (lambda _rec: self.ask(STOP_PROMPT))
@@ -165,12 +192,95 @@ class VoiceConversation:
         if not ok:
             self.console.print(f"[yellow]{reason}[/]")
             self.speaks = False
+        if self.hands_free:
+            return self.run_hands_free(first_events)
         self.console.print(f"[dim]{VOICE_HELP}[/]")
         if first_events is not None:
             ended, line = self.show(first_events)
             self.speak(line)
             if ended:
                 return ended
+        return self.push_to_talk_loop()
+
+    def run_hands_free(self, first_events: Iterator[Event] | None = None) -> dict[str, Any] | None:
+        """The open-microphone call (see the module docstring); falls back to push-to-talk on /ptt or
+        when the microphone or speaker cannot open."""
+        from simulator.config import load_settings
+        from simulator.voice.handsfree import HandsFreeCall
+
+        settings = load_settings()
+        opening = ""
+        if first_events is not None:
+            ended, opening = self.show(first_events)
+            if ended:
+                return ended
+        try:
+            player = self.io.player()
+            player.start()
+        except VoiceError as exc:
+            self.console.print(f"[yellow]! {exc} Using push-to-talk.[/]")
+            self.speak(opening)
+            return self.push_to_talk_loop()
+
+        def heard(text: str) -> None:
+            self.console.print(Text.from_markup("[bold green]You (heard):[/] ") + Text(text))
+
+        def line(text: str) -> None:
+            self.console.print(Text.from_markup(f"[bold magenta]{self.persona.name}:[/] ") + Text(text))
+
+        call = HandsFreeCall(
+            self.service, self.session_id, setting=self.setting, buyer_name=self.persona.name.split()[0],
+            end_silence_ms=settings.voice_end_silence_ms, vad=settings.voice_vad, speak=self.speaks,
+            clock=self.io.clock, escape=lambda text: text, on_heard=heard, on_line=line,
+            synthesize_fn=self.io.synthesize,
+            on_clip=lambda clip: player.enqueue(clip.speech.samples, clip.speech.sample_rate), on_stop=player.stop,
+        )
+        if opening and self.speaks:
+            call.say(opening)
+        mic = self.io.microphone(lambda chunk: call.feed(16_000, chunk))
+        try:
+            mic.start()
+        except VoiceError as exc:
+            self.console.print(f"[yellow]! {exc} Using push-to-talk.[/]")
+            call.close()
+            player.close()
+            return self.push_to_talk_loop()
+        self.console.print(f"[dim]{HANDS_FREE_HELP}[/]")
+        try:
+            while call.ended is None:
+                try:
+                    typed = self.ask(HANDS_FREE_PROMPT)
+                except (EOFError, KeyboardInterrupt):
+                    typed = "/end"
+                command = typed.strip().lower()
+                if call.ended is not None:
+                    break
+                if command == "/ptt":
+                    mic.close()
+                    self.console.print("[dim]Push-to-talk now.[/]")
+                    return self.push_to_talk_loop()
+                if command in END_COMMANDS:
+                    ended, _line = self.show(self.service.end(self.session_id))
+                    return ended
+                if command.startswith("/"):
+                    self.console.print(HANDS_FREE_HELP)
+                    continue
+                if typed.strip():
+                    while call.answering:
+                        time.sleep(0.05)
+                    ended, reply = self.show(self.service.send(self.session_id, typed))
+                    if reply and self.speaks:
+                        call.say(reply)
+                    if ended:
+                        return ended
+            return call.ended
+        finally:
+            mic.close()
+            call.close()
+            player.close()
+
+    def push_to_talk_loop(self) -> dict[str, Any] | None:
+        """Push-to-talk turns until the call ends or input runs out."""
         while True:
             try:
                 typed = self.ask(TALK_PROMPT)
@@ -214,8 +324,12 @@ def converse_by_voice(
     io: VoiceIO | None = None,
     stop_recording: Callable[[Recorder], object] | None = None,
     max_seconds: float = MAX_RECORDING_S,
+    hands_free: bool | None = None,
 ) -> dict[str, Any] | None:
     """Run the call by voice, or in text when there is no microphone/speaker. Returns the 'ended' event.
+
+    ``hands_free``: an open microphone with turn-taking and barge-in, or push-to-talk; None = the
+    ``SPARRING_VOICE_INPUT`` setting (default hands-free), push-to-talk when ``stop_recording`` is given.
 
     ``ask(prompt)`` reads a line (``console.input``). ``stop_recording(recorder)`` waits until the rep
     stops talking (default: Enter); tests pass one that waits for the recorder's frame limit.
@@ -226,6 +340,10 @@ def converse_by_voice(
         console.print(f"[yellow]Voice is not available: {reason} Continuing in text.[/]")
         return converse(service, session_id, console, lambda: ask("[bold green]You:[/] "),
                         buyer_name=persona.name, first_events=first_events)
+    if hands_free is None:
+        from simulator.config import load_settings
+
+        hands_free = stop_recording is None and load_settings().voice_input == "hands-free"
     call = VoiceConversation(service, session_id, console, ask, persona=persona, io=io,
-                             stop_recording=stop_recording, max_seconds=max_seconds)
+                             stop_recording=stop_recording, max_seconds=max_seconds, hands_free=hands_free)
     return call.run(first_events)

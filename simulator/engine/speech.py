@@ -10,10 +10,13 @@ is optional::
       "duration_s": 5.2,       # length of the recording
       "pause_s": 1.1,          # buyer's audio end -> rep's first word; negative = spoke over the buyer
       "buyer_speech_s": 4.3,   # how long the buyer's previous line played (its audio length)
+      "buyer_heard_words": 7,  # barge-in: the rep cut the buyer off after this many of its words
     }
 
 A turn counts as spoken when ``words`` is not empty; a typed line in a voice session may still send
-``buyer_speech_s`` alone.
+``buyer_speech_s`` alone. ``buyer_heard_words`` (barge-in) re-records the buyer's previous line with
+only the words that were played before the rep started talking (``text``) and the rest that was never
+spoken in ``unheard``.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from simulator.errors import InvalidMessageError
 MAX_WORDS = 2_000
 """More words than any rep turn could hold (the message limit is characters, this is a backstop)."""
 MAX_SECONDS = 3_600.0
-SPEECH_KEYS = ("words", "duration_s", "pause_s", "buyer_speech_s")
+SPEECH_KEYS = ("words", "duration_s", "pause_s", "buyer_speech_s", "buyer_heard_words")
 
 
 def _number(value: Any, name: str, *, low: float, high: float = MAX_SECONDS) -> float:
@@ -81,6 +84,13 @@ def normalise_speech(speech: dict[str, Any] | None) -> dict[str, Any] | None:
         out["pause_s"] = _number(speech["pause_s"], "pause_s", low=-MAX_SECONDS)
     if speech.get("buyer_speech_s") is not None:
         out["buyer_speech_s"] = _number(speech["buyer_speech_s"], "buyer_speech_s", low=0.0)
+    heard = speech.get("buyer_heard_words")
+    if heard is not None:
+        if isinstance(heard, bool) or not isinstance(heard, int) or not 0 <= heard <= MAX_WORDS:
+            raise InvalidMessageError(
+                f"speech data: buyer_heard_words must be a whole number 0-{MAX_WORDS}, got {heard!r}"
+            )
+        out["buyer_heard_words"] = heard
     return out or None
 
 
@@ -97,17 +107,29 @@ def rep_speech_fields(speech: dict[str, Any] | None) -> tuple[float, Delivery] |
     return spoken, Delivery(words=words, pause_s=speech.get("pause_s"), duration_s=round(duration, 3))
 
 
+def rerecords_buyer(speech: dict[str, Any] | None) -> bool:
+    """Whether checked speech data re-records the buyer line before the rep's (see :func:`buyer_with_speech`)."""
+    return speech is not None and (bool(speech.get("buyer_speech_s")) or speech.get("buyer_heard_words") is not None)
+
+
 def buyer_with_speech(transcript: list[TurnRecord], speech: dict[str, Any] | None) -> TurnRecord | None:
-    """The last buyer line with ``speech_s`` set from ``buyer_speech_s``, or None when nothing to add.
+    """The last buyer line with ``speech_s`` set from ``buyer_speech_s`` and, after a barge-in
+    (``buyer_heard_words``), cut to the words that were heard; None when there is nothing to add.
 
     A line that already has ``speech_s`` keeps it (a resumed turn must not measure twice).
     """
     seconds = (speech or {}).get("buyer_speech_s")
-    if not seconds or not transcript:
+    heard = (speech or {}).get("buyer_heard_words")
+    if (not seconds and heard is None) or not transcript:
         return None
     last = transcript[-1]
-    if last["speaker"] != "buyer" or last.get("speech_s") is not None:
+    if last["speaker"] != "buyer" or last.get("speech_s") is not None or "unheard" in last:
         return None
     record: TurnRecord = dict(last)  # type: ignore[assignment]
-    record["speech_s"] = float(seconds)
+    if seconds:
+        record["speech_s"] = float(seconds)
+    words = last["text"].split()
+    if heard is not None and heard < len(words):
+        record["text"] = (" ".join(words[:heard]) + " —").strip()
+        record["unheard"] = " ".join(words[heard:])
     return record

@@ -151,6 +151,9 @@ class TurnRecord(TypedDict):
     Rep: first word start to last word end; buyer: the length of the buyer's audio as played."""
     delivery: NotRequired[Delivery]
     """Voice sessions, rep lines that were spoken: word timings and the pause before speaking."""
+    unheard: NotRequired[str]
+    """Voice sessions, buyer lines the rep cut off (barge-in): the words never spoken; ``text`` then
+    holds only the words that were heard, ending with " —"."""
 
 
 class Outcome(TypedDict):

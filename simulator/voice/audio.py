@@ -194,3 +194,110 @@ def stop_playback() -> None:
         _sounddevice().stop()
     except AudioDeviceError:
         return
+
+
+class ClipPlayer:
+    """Plays queued clips back to back on the default speaker and can stop at once (barge-in).
+
+    ``enqueue(samples, rate)`` adds a clip (resampled to the stream's rate); ``stop()`` drops what is
+    queued and silences the speaker within one block; ``played_s`` counts what was played. Raises
+    :class:`AudioDeviceError` when the speaker cannot open.
+    """
+
+    def __init__(self, *, sample_rate: int = 22_050, blocksize: int = 512, device: int | str | None = None) -> None:
+        self.sample_rate, self.blocksize, self.device = sample_rate, blocksize, device
+        self._queue: list[npt.NDArray[np.float32]] = []
+        self._lock = threading.Lock()
+        self._stream: Any = None
+        self.played_s = 0.0
+
+    def start(self) -> None:
+        sd = _sounddevice()
+        try:
+            self._stream = sd.OutputStream(samplerate=self.sample_rate, channels=1, dtype="float32",
+                                           blocksize=self.blocksize, device=self.device, callback=self._callback)
+            self._stream.start()
+        except (_portaudio_error(sd), ValueError) as exc:
+            self._stream = None
+            raise AudioDeviceError(f"Cannot play audio on the speaker: {exc}") from exc
+
+    def _callback(self, outdata: npt.NDArray[np.float32], frames: int, _time: Any, _status: Any) -> None:
+        out = np.zeros(frames, dtype=np.float32)
+        filled = 0
+        with self._lock:
+            while filled < frames and self._queue:
+                head = self._queue[0]
+                take = min(frames - filled, head.size)
+                out[filled:filled + take] = head[:take]
+                filled += take
+                if take == head.size:
+                    self._queue.pop(0)
+                else:
+                    self._queue[0] = head[take:]
+        self.played_s += filled / self.sample_rate
+        outdata[:, 0] = out
+
+    def enqueue(self, samples: npt.ArrayLike, sample_rate: int) -> None:
+        from simulator.voice.audio_io import resample
+
+        data = resample(samples, sample_rate, self.sample_rate)
+        with self._lock:
+            self._queue.append(data)
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return bool(self._queue)
+
+    def stop(self) -> None:
+        """Drop everything queued (the block being played finishes, ~25 ms)."""
+        with self._lock:
+            self._queue = []
+
+    def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.stop()
+            finally:
+                stream.close()
+
+
+class MicStream:
+    """An open microphone: calls ``on_chunk(float32 16 kHz mono)`` from a reader thread (not from
+    PortAudio's callback), block by block, until :meth:`close`. Raises :class:`AudioDeviceError`."""
+
+    def __init__(self, on_chunk: Callable[[FloatArray], None], *, sample_rate: int = STT_SAMPLE_RATE,
+                 blocksize: int = 4000, device: int | str | None = None) -> None:
+        import queue
+
+        self.on_chunk, self.sample_rate, self.blocksize, self.device = on_chunk, sample_rate, blocksize, device
+        self._chunks: queue.Queue[FloatArray | None] = queue.Queue()
+        self._stream: Any = None
+        self._thread = threading.Thread(target=self._pump, name="mic", daemon=True)
+
+    def start(self) -> None:
+        sd = _sounddevice()
+        try:
+            self._stream = sd.InputStream(
+                samplerate=self.sample_rate, channels=1, dtype="float32", device=self.device,
+                blocksize=self.blocksize, callback=lambda data, *_: self._chunks.put(data[:, 0].copy()),
+            )
+            self._stream.start()
+        except (_portaudio_error(sd), ValueError) as exc:
+            self._stream = None
+            raise AudioDeviceError(f"Cannot record from the microphone: {exc}") from exc
+        self._thread.start()
+
+    def _pump(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            self.on_chunk(chunk)
+
+    def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.stop()
+            finally:
+                stream.close()
+        self._chunks.put(None)

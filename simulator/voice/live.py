@@ -25,12 +25,14 @@ def speech_payload(
     recording_started: float | None = None,
     buyer_audio_ended: float | None = None,
     buyer_speech_s: float | None = None,
+    buyer_heard_words: int | None = None,
 ) -> dict[str, Any]:
     """The ``speech`` dict for a spoken rep turn.
 
     ``recording_started`` and ``buyer_audio_ended`` are times on one clock (e.g. ``time.monotonic()``);
     when both are known, ``pause_s`` = (recording start − buyer audio end) + first word's start in
-    the recording. Negative means the rep spoke over the buyer.
+    the recording. Negative means the rep spoke over the buyer. ``buyer_heard_words`` (barge-in):
+    the rep cut the buyer's last line off after that many words.
     """
     spoken = [w for w in transcript.words if w.text.strip()]
     words = [{"text": w.text, "start": w.start, "end": w.end} for w in spoken]
@@ -39,7 +41,36 @@ def speech_payload(
         payload["pause_s"] = round(recording_started - buyer_audio_ended + spoken[0].start, 3)
     if buyer_speech_s:
         payload["buyer_speech_s"] = round(buyer_speech_s, 3)
+    if buyer_heard_words is not None:
+        payload["buyer_heard_words"] = int(buyer_heard_words)
     return payload
+
+
+def words_heard(clips: list[tuple[str, float, float]], at: float) -> int:
+    """How many words of a line were heard when playback stopped at ``at``.
+
+    ``clips`` are the line's pieces in order as ``(text, start, end)`` on one clock (a sentence per
+    clip). A clip that finished counts whole; inside the clip playing at ``at``, a word counts when
+    playback passed its middle, words taken to be spoken at an even pace per character.
+    """
+    count = 0
+    for text, start, end in clips:
+        words = text.split()
+        if at >= end:
+            count += len(words)
+            continue
+        if at <= start or not words:
+            break
+        reached = (at - start) / max(end - start, 1e-6) * len(text)
+        position = 0
+        for word in words:
+            begin = text.index(word, position)
+            position = begin + len(word)
+            if (begin + position) / 2 > reached:
+                break
+            count += 1
+        break
+    return count
 
 
 @dataclass

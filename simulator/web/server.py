@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from simulator.services.app_services import AppServices
 from simulator.web.security import SCOPE_SESSION, SecurityConfig, SecurityMiddleware
 from simulator.web.signin import HashingPool, add_signin_routes
+from simulator.web.voice_ui import PLAYER_HEAD, add_voice_routes
 
 CSS = """
 #stage { min-height: 1.5em; }
@@ -68,6 +69,7 @@ def build_web_app(
     pool = HashingPool(workers or int(getattr(settings, "signin_workers", 0) or os.cpu_count() or 2))
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     add_signin_routes(app, services, pool, data_dir if data_dir is not None else settings.data_dir)
+    add_voice_routes(app)
     services.exports.purge_expired()
     services.accounts.web_sessions.purge_expired()
     app = gr.mount_gradio_app(
@@ -76,6 +78,7 @@ def build_web_app(
         path="/",
         auth_dependency=_username,
         css=CSS,
+        head=PLAYER_HEAD,  # the hands-free voice player, /voice-player.js (simulator/web/voice_ui.py)
         theme=gr.themes.Default(font=THEME_FONTS, font_mono=["ui-monospace", "monospace"]),
         footer_links=[],
         run_history=False,

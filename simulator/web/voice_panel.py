@@ -19,9 +19,13 @@ so the pause before speaking is estimated as (arrival − recording length + fir
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -43,6 +47,8 @@ from simulator.voice import (
     transcribe,
     tts_status,
 )
+from simulator.voice.handsfree import CallView, HandsFreeCall
+from simulator.voice.vad import VadName
 from simulator.web.text import esc
 
 log = logging.getLogger(__name__)
@@ -203,3 +209,129 @@ def rep_audio_to_turn(
     if problem:
         status += f" (The buyer's voice is unavailable: {esc(problem)})"
     yield grown, heard.text, audio, status
+
+
+# ---------------------------------------------------------------------------------- hands-free
+
+
+@dataclass
+class LiveStep:
+    """What the hands-free microphone handler returns for one chunk; None = unchanged."""
+
+    chat: Chat | None
+    heard: str | None
+    status: str | None
+    player: str | None
+    """JSON for the page's audio player: ``{"seq", "stop", "clips": [{"id", "src"}]}`` (data: URLs)."""
+    ended: bool = False
+
+
+class HandsFreeCalls:
+    """The open hands-free calls of this process, one per session (the newest ``max_calls`` kept)."""
+
+    def __init__(self, max_calls: int = 200) -> None:
+        self.max_calls = max_calls
+        self._calls: dict[str, HandsFreeCall] = {}
+        self._seen: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session_id: str) -> HandsFreeCall | None:
+        with self._lock:
+            return self._calls.get(session_id)
+
+    def open(self, session_id: str, make: Callable[[], HandsFreeCall]) -> HandsFreeCall:
+        with self._lock:
+            call = self._calls.get(session_id)
+            if call is None:
+                call = self._calls[session_id] = make()
+                self._seen[session_id] = -1
+                while len(self._calls) > self.max_calls:
+                    oldest = next(iter(self._calls))
+                    self._calls.pop(oldest).close()
+                    self._seen.pop(oldest, None)
+            return call
+
+    def session_ids(self) -> list[str]:
+        """The sessions with an open hands-free call."""
+        with self._lock:
+            return list(self._calls)
+
+    def changed(self, session_id: str, version: int) -> bool:
+        """True (once) when the call's view changed since the page last saw it."""
+        with self._lock:
+            if self._seen.get(session_id) == version:
+                return False
+            self._seen[session_id] = version
+            return True
+
+    def close(self, session_id: str) -> None:
+        with self._lock:
+            call = self._calls.pop(session_id, None)
+            self._seen.pop(session_id, None)
+        if call is not None:
+            call.close()
+
+
+HANDS_FREE = HandsFreeCalls()
+
+GAPPY_SHARE = 0.6
+GAPPY_STATUS = ("⚠ Your microphone audio is reaching the server with gaps (it is busy), so words may be "
+                "missed: use push-to-talk below until it is quieter.")
+
+
+def _player_json(view: CallView, seq: int) -> str | None:
+    if not view.clips and not view.stop:
+        return None
+    clips = [
+        {"id": c.id, "src": "data:audio/wav;base64," + base64.b64encode(c.speech.wav_bytes()).decode("ascii")}
+        for c in view.clips
+    ]
+    return json.dumps({"seq": seq, "stop": view.stop, "clips": clips})
+
+
+def hands_free_chunk(
+    service: VoiceService,
+    session_id: str | None,
+    chunk: tuple[int, Any] | None,
+    actor: Actor | None = None,
+    *,
+    chat: Chat | None = None,
+    end_silence_ms: int = 700,
+    vad: VadName = "auto",
+    speak: bool = True,
+    calls: HandsFreeCalls | None = None,
+) -> LiveStep:
+    """One chunk of the open microphone (``(sample_rate, samples)`` as Gradio streams it).
+
+    Feeds the session's :class:`~simulator.voice.handsfree.HandsFreeCall` (created on the first
+    chunk) and returns what changed: the chat, what was heard, the status, and audio clips to play
+    or a stop order (barge-in) for the page's player. Never blocks on speech-to-text or the buyer.
+    """
+    calls = calls or HANDS_FREE
+    if not session_id:
+        return LiveStep(None, None, "Start a call first, then talk.", None)
+    call = calls.get(session_id)
+    if call is None:
+        try:
+            setting, name = buyer_voice(service, session_id, actor)
+        except SparringError as exc:
+            return LiveStep(None, None, f"⚠ {esc(exc)}", None)
+        call = calls.open(session_id, lambda: HandsFreeCall(
+            service, session_id, actor, setting=setting, buyer_name=name, chat=list(chat or []),
+            end_silence_ms=end_silence_ms, vad=vad, speak=speak, escape=esc))
+    call.speak = speak
+    if chunk is not None:
+        rate, samples = chunk
+        try:
+            call.feed(int(rate), samples)
+        except VoiceError as exc:
+            return LiveStep(None, None, f"⚠ {esc(exc)}", None)
+    view = call.poll()
+    if call.received_share() < GAPPY_SHARE and not call.answering:
+        view.status = GAPPY_STATUS
+    player = _player_json(view, view.version)
+    if not calls.changed(session_id, view.version) and player is None:
+        return LiveStep(None, None, None, None)
+    if view.ended is not None:
+        calls.close(session_id)
+    return LiveStep(view.chat, view.heard, view.status, player, ended=view.ended is not None)

@@ -119,3 +119,70 @@ def test_practice_voice_flag_without_a_device_falls_back_to_text(monkeypatch: py
     assert result.exit_code == 0, result.output
     assert "Voice is not available: No input audio device" in result.output
     assert "Continuing in text." in result.output and "outcome:" in result.output
+
+
+class _FakePlayer:
+    def __init__(self) -> None:
+        self.clips: list[int] = []
+        self.stops = 0
+
+    def start(self) -> None: ...
+
+    def enqueue(self, samples: Any, rate: int) -> None:
+        self.clips.append(len(samples))
+
+    def stop(self) -> None:
+        self.stops += 1
+
+    def close(self) -> None: ...
+
+
+def test_hands_free_terminal_turn_ends_on_silence(settings: Settings, speech_clip: Callable[..., Path]) -> None:
+    """--voice with a microphone: no Enter presses; the turn ends after the silence setting."""
+    import threading
+    import time
+
+    from simulator.voice import Speech
+
+    speech = decode_file(speech_clip(ASK, "ask.wav"), 16000)[0]
+    audio = np.concatenate([np.zeros(8000, np.float32), speech, np.zeros(48000, np.float32)])
+    player = _FakePlayer()
+
+    class Mic:
+        def __init__(self, on_chunk: Callable[[Any], None]) -> None:
+            self.on_chunk = on_chunk
+
+        def start(self) -> None:
+            def run() -> None:
+                for i in range(0, audio.size, 4000):
+                    self.on_chunk(audio[i:i + 4000])
+                    time.sleep(0.02)
+
+            threading.Thread(target=run, daemon=True).start()
+
+        def close(self) -> None: ...
+
+    out = io.StringIO()
+    with PracticeService.open(settings) as svc:
+        events = svc.start("saas-discovery-ops")
+        sid = next(events)["session_id"]
+
+        def ask(_prompt: str) -> str:
+            deadline = time.monotonic() + 120
+            while len(svc.get(sid).transcript) < 3 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            return "/end"
+
+        ended = converse_by_voice(
+            svc, sid, Console(file=out, width=200), ask, persona=svc.library.persona("raj-ops"),
+            first_events=events, hands_free=True,
+            io=VoiceIO(audio_check=lambda: (True, "ok"), tts_check=lambda: (True, ""), player=lambda: player,
+                       microphone=Mic,
+                       synthesize=lambda text, _how: Speech(np.zeros(22050, np.float32), 22050, "fake", "fake")),
+        )
+        transcript = svc.get(sid).transcript
+    text = out.getvalue()
+    assert ended is not None
+    assert "You (heard):" in text and "Hands-free" in text
+    assert word_error_rate(ASK, transcript[1]["text"]) <= 0.5 and "delivery" in transcript[1]
+    assert player.clips, "the buyer's opening and reply were queued for the speaker"
