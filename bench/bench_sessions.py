@@ -22,6 +22,7 @@ worker scripts of tests/session/.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -31,7 +32,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from simulator.config import Settings  # noqa: E402
 from simulator.llm.base import ChatRequest  # noqa: E402
 from simulator.llm.scripted import ScriptedLLM  # noqa: E402
 from simulator.session import PracticeService  # noqa: E402
+from simulator.store.scratch import scratch_schema  # noqa: E402
 
 QUESTION = "How does your team handle order exceptions today?"
 
@@ -59,29 +60,6 @@ def _settings(data_dir: Path, url: str | None, **kw: Any) -> Settings:
 
 def _rep_lines(turns: list[Any]) -> list[str]:
     return [t["text"] for t in turns if t["speaker"] == "rep"]
-
-
-def fresh_pg_schema(base: str) -> tuple[str, str]:
-    """A URL on a new schema of ``base`` and the schema's name."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    from simulator.store.db import libpq_conninfo
-
-    schema = f"b_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(libpq_conninfo(base), autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    return url, schema
-
-
-def drop_pg_schema(base: str, schema: str) -> None:
-    import psycopg
-
-    from simulator.store.db import libpq_conninfo
-
-    with psycopg.connect(libpq_conninfo(base), autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def race(data_dir: Path, url: str | None, tries: int, slot_s: float) -> dict[str, Any]:
@@ -201,21 +179,16 @@ def main() -> None:
     if args.database_url:
         backends.append(("postgresql", args.database_url))
     for name, base in backends:
-        with tempfile.TemporaryDirectory() as tmp:
-            schema = None
-            url = None
-            if base:
-                url, schema = fresh_pg_schema(base)
-            try:
-                root = Path(tmp)
-                print(f"== {name}")
-                print("race      ", race(root / "race", url, args.tries, args.slot), flush=True)
-                print("kill -9   ", kill_rounds(root / "kill", url, args.kills), flush=True)
-                print("end/hang  ", end_under_hang(root / "end", url, args.ends), flush=True)
-                print("lease     ", lease_cost(root / "lease", url, 200), flush=True)
-            finally:
-                if base and schema:
-                    drop_pg_schema(base, schema)
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            scratch_schema(base, prefix="bench") if base else contextlib.nullcontext() as url,
+        ):
+            root = Path(tmp)
+            print(f"== {name}")
+            print("race      ", race(root / "race", url, args.tries, args.slot), flush=True)
+            print("kill -9   ", kill_rounds(root / "kill", url, args.kills), flush=True)
+            print("end/hang  ", end_under_hang(root / "end", url, args.ends), flush=True)
+            print("lease     ", lease_cost(root / "lease", url, 200), flush=True)
 
 
 if __name__ == "__main__":

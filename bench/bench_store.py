@@ -24,8 +24,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypedDict
@@ -34,7 +34,6 @@ from langgraph.checkpoint.base import BaseCheckpointSaver, empty_checkpoint
 from langgraph.graph import START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, interrupt
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -47,7 +46,7 @@ from simulator.store import (
     memory_checkpointer,
     open_checkpointer,
 )
-from simulator.store.db import libpq_conninfo
+from simulator.store.scratch import scratch_schema
 
 STATE_TURNS = 20
 
@@ -261,26 +260,6 @@ def run_checkpoints(
         summarise(f"{label}: graph turn (resume→interrupt)", bench_graph_turn(saver, n))
 
 
-# --------------------------------------------------------------------------- postgres
-
-
-@contextmanager
-def postgres_schema(base_url: str) -> Iterator[str]:
-    """A URL pinned (search_path) to a fresh schema, dropped afterwards."""
-    import psycopg
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = libpq_conninfo(base_url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run every benchmark and print one line per measurement."""
     parser = argparse.ArgumentParser(
@@ -307,7 +286,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"sqlite ({sync})", partial(open_checkpointer, settings, sqlite_synchronous=sync), args.n
             )
     if args.pg_url:
-        with postgres_schema(args.pg_url) as url:
+        with scratch_schema(args.pg_url, prefix="bench") as url:
             # database_url goes by its alias: Settings(database_url=...) is silently ignored.
             settings = load_settings(data_dir=Path(tempfile.gettempdir()), SPARRING_DATABASE_URL=url)
             for commit in ("off", "on"):

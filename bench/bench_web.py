@@ -42,7 +42,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -135,7 +134,9 @@ class Profile:
         self.calls: dict[str, list[float]] = defaultdict(list)
         self.sql_s: dict[str, float] = defaultdict(float)
         self.statements: dict[str, Counter[str]] = defaultdict(Counter)
+        self.round_trips: Counter[str] = Counter()
         self.messages = 0
+        self._pipelined = threading.local()
         self.pools: list[str] = []
 
     @staticmethod
@@ -145,13 +146,20 @@ class Profile:
             return "ping"
         return text_.split(None, 1)[0].upper()
 
-    def _note_sql(self, sql: Any, seconds: float = 0.0) -> None:
+    def _note_sql(self, sql: Any, seconds: float = 0.0, *, server: bool = False) -> None:
         if not _IN_MESSAGE.get():
             return
         layer = _LAYER.get() or "other"
         with self._lock:
             self.statements[layer][self._kind(sql)] += 1
             self.sql_s[layer] += seconds
+            if server and not getattr(self._pipelined, "depth", 0):
+                self.round_trips[layer] += 1
+
+    def _note_pipeline(self) -> None:
+        if _IN_MESSAGE.get():
+            with self._lock:
+                self.round_trips[_LAYER.get() or "other"] += 1
 
     def _wrap_call(self, owner: type, name: str, prefix: str) -> Callable[[], None]:
         original = getattr(owner, name)
@@ -191,11 +199,14 @@ class Profile:
             import psycopg
             from langgraph.checkpoint.postgres import PostgresSaver
             from psycopg import _connection_base
+
+            from simulator.store.checkpoints import _pipelined_saver_class
         except ImportError:
             psycopg = None  # type: ignore[assignment]
         else:
-            savers.append(PostgresSaver)
+            savers += [PostgresSaver, _pipelined_saver_class()]  # calls from the subclass into its base count once
             undo += self._patch_psycopg(psycopg.Cursor, _connection_base.BaseConnection)
+            undo += self._patch_pipeline(psycopg.Connection)
         undo += [self._wrap_call(cls, n, "checkpointer") for cls in savers for n in self.SAVER]
         undo += self._patch_sqlite3()
         try:
@@ -213,21 +224,22 @@ class Profile:
             try:
                 return execute(cur, query, *args, **kwargs)
             finally:
-                prof._note_sql(query, time.perf_counter() - t0)
+                prof._note_sql(query, time.perf_counter() - t0, server=True)
 
         def timed_executemany(cur: Any, query: Any, params_seq: Any, *args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
             try:
                 return executemany(cur, query, params_seq, *args, **kwargs)
             finally:
-                prof._note_sql(query, time.perf_counter() - t0)
+                prof._note_sql(query, time.perf_counter() - t0, server=True)
 
         def counted_command(conn: Any, cmd: Any, *args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
             try:
                 return (yield from command(conn, cmd, *args, **kwargs))
             finally:
-                prof._note_sql(cmd if isinstance(cmd, str | bytes) else "command", time.perf_counter() - t0)
+                prof._note_sql(cmd if isinstance(cmd, str | bytes) else "command", time.perf_counter() - t0,
+                               server=True)
 
         cursor.execute, cursor.executemany = timed_execute, timed_executemany
         connection._exec_command = counted_command
@@ -237,6 +249,26 @@ class Profile:
             connection._exec_command = command
 
         return [undo]
+
+    def _patch_pipeline(self, connection: Any) -> list[Callable[[], None]]:
+        """A pipeline block is one round trip, however many statements it sends."""
+        original = connection.pipeline
+        prof = self
+
+        @contextmanager
+        def pipeline(conn: Any) -> Iterator[Any]:
+            local = prof._pipelined
+            local.depth = getattr(local, "depth", 0) + 1
+            try:
+                with original(conn) as pipe:
+                    yield pipe
+            finally:
+                local.depth -= 1
+                if not local.depth:
+                    prof._note_pipeline()
+
+        connection.pipeline = pipeline
+        return [lambda: setattr(connection, "pipeline", original)]
 
     def _patch_sqlite3(self) -> list[Callable[[], None]]:
         original = sqlite3.connect
@@ -268,15 +300,19 @@ class Profile:
             total.update(stmts)
             kinds = ", ".join(f"{k} {v / count:.2g}" for k, v in stmts.most_common())
             sql_ms = self.sql_s.get(layer, 0.0) * 1000 / count
+            trips = self.round_trips.get(layer, 0)
             lines.append(
                 f"    {layer:<52} {len(durations) / n:5.2f}/msg  {_pct(durations, 0.5) * 1000:6.2f} / "
                 f"{_pct(durations, 0.95) * 1000:6.2f} ms  [{kinds or '-'}]"
+                + (f"  round trips {trips / count:.2g}" if trips else "")
                 + (f"  psycopg {sql_ms:.2f} ms" if sql_ms else "")
             )
         lines += [f"    {line}" for line in self.pools]
         lines.append(
             f"    SQL statements per message: {sum(total.values()) / n:.1f} "
             f"({', '.join(f'{k} {v / n:.1f}' for k, v in total.most_common())})"
+            + (f"; round trips to PostgreSQL: {sum(self.round_trips.values()) / n:.1f} (a pipeline counts once)"
+               if self.round_trips else "")
         )
         return lines
 
@@ -322,25 +358,11 @@ def _pool_stats(practice: Any) -> list[str]:
 
 @contextmanager
 def fresh_postgres_schema(base_url: str) -> Iterator[str]:
-    """A URL whose connections use a new, empty schema (dropped afterwards)."""
-    import psycopg
-    from sqlalchemy.engine import make_url
+    """A URL whose connections use a new, empty schema (dropped afterwards), named by the schema."""
+    from simulator.store.scratch import scratch_schema
 
-    from simulator.store.db import libpq_conninfo
-
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = libpq_conninfo(base_url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield (
-            make_url(base_url)
-            .update_query_dict({"options": f"-csearch_path={schema}", "application_name": schema})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with scratch_schema(base_url, prefix="bench") as url:
+        yield url
 
 
 def simulated_users(

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from simulator.config import Settings
 from simulator.llm import guard
-from simulator.store.db import libpq_conninfo
+from simulator.store.scratch import scratch_schema
 
 
 @pytest.fixture(autouse=True)
@@ -66,18 +64,5 @@ def pg_url() -> Iterator[str]:
                 'CI is set but SPARRING_TEST_DATABASE_URL is not: run eval "$(.ci/postgres.sh)" first'
             )
         pytest.skip('SPARRING_TEST_DATABASE_URL not set (eval "$(.ci/postgres.sh)" to run PostgreSQL tests)')
-    import psycopg
-
-    schema = f"w_{uuid.uuid4().hex[:12]}"
-    admin = libpq_conninfo(base)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield (
-            make_url(base)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with scratch_schema(base, prefix="w") as url:
+        yield url

@@ -30,7 +30,6 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, interrupt
 from sqlalchemy import Engine, inspect, update
 from sqlalchemy import select as sa_select
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from simulator.config import Settings, load_settings
@@ -49,6 +48,7 @@ from simulator.store import (
 )
 from simulator.store.db import libpq_conninfo
 from simulator.store.schema import SCHEMA_VERSION, coaching_notes, schema_version, team_members, teams, users
+from simulator.store.scratch import scratch_schema
 
 REPO = Path(__file__).resolve().parents[1]
 T0 = 1_700_000_000.0
@@ -75,19 +75,8 @@ def _no_ambient_database_url(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A URL whose connections use a fresh schema (search_path), dropped after the test."""
-    import psycopg
-
-    base = _postgres_url_or_skip()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = libpq_conninfo(base)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with scratch_schema(_postgres_url_or_skip(), prefix="t") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -300,6 +289,28 @@ def test_append_turns_is_idempotent(store: SessionStore) -> None:
         store.append_turns("missing", [make_turn(0)])
 
 
+def test_finish_turn_stores_turns_counts_and_releases_in_one_go(store: SessionStore) -> None:
+    sid = store.create_session(scenario_id="s", persona_id="p", difficulty="easy").id
+    store.claim_turn(sid, "me", 60)
+    store.finish_turn(sid, "me", [make_turn(0), make_turn(1)], turn_count=2)
+    record = store.get_session(sid)
+    assert record is not None and record.turn_count == 2 and record.turn_holder is None
+    assert store.get_turns(sid) == [make_turn(0), make_turn(1)]
+    store.claim_turn(sid, "other", 60)
+    changed = make_turn(1)
+    changed["text"] = "changed"
+    store.finish_turn(sid, "me", [changed, make_turn(2)], turn_count=3)  # a stale holder: stores, keeps the lease
+    record = store.get_session(sid)
+    assert record is not None and record.turn_count == 3 and record.turn_holder == "other"
+    assert store.get_turns(sid) == [make_turn(0), make_turn(1), make_turn(2)]  # a stored turn is left as it is
+    store.finish_turn(sid, "other")
+    assert (store.get_session(sid) or record).turn_holder is None
+    with pytest.raises(SessionNotFoundError):
+        store.finish_turn("missing", "me", [make_turn(0)], turn_count=1)
+    with pytest.raises(SessionNotFoundError):
+        store.finish_turn("missing", "me", [], turn_count=1)
+
+
 def test_update_session(store: SessionStore) -> None:
     sid = store.create_session(scenario_id="s", persona_id="p", difficulty="normal").id
     store.update_session(sid, turn_count=4)
@@ -477,7 +488,7 @@ def make_settings(data_dir: Path, database_url: str | None = None) -> Settings:
     return settings
 
 
-EXPECTED_SAVER = {"sqlite": "SqliteSaver", "postgres": "PostgresSaver"}
+EXPECTED_SAVER = {"sqlite": "SqliteSaver", "postgres": "PipelinedPostgresSaver"}  # simulator.store.checkpoints
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -582,6 +593,57 @@ def test_checkpointer_twenty_concurrent_sessions(checkpoint_settings: Settings) 
             assert snap.values["log"] == [f"{k}-{r}" for r in range(rounds)] and snap.next == ()
 
 
+class StepState(TypedDict, total=False):
+    log: Annotated[list[str], operator.add]
+
+
+@pytest.mark.postgres
+def test_postgres_saver_sends_task_writes_with_the_next_checkpoint(postgres_url: str, tmp_path: Path) -> None:
+    """A task's writes wait for the next checkpoint (one pipeline); none stay held once a run stops at
+    an interrupt or on an error, and a second saver (another process) sees every step."""
+    settings = make_settings(tmp_path / "data", postgres_url)
+    calls = {"fail": True}
+
+    def one(state: StepState) -> StepState:
+        return {"log": ["one"]}
+
+    def two(state: StepState) -> StepState:
+        if calls["fail"]:
+            calls["fail"] = False
+            raise RuntimeError("model down")
+        return {"log": ["two"]}
+
+    def ask(state: StepState) -> StepState:
+        return {"log": [str(interrupt("next?"))]}
+
+    def build(cp: BaseCheckpointSaver[str]) -> CompiledStateGraph[Any, Any, Any, Any]:
+        b = StateGraph(StepState)
+        for name, fn in (("one", one), ("two", two), ("ask", ask)):
+            b.add_node(name, fn)
+        b.add_edge(START, "one")
+        b.add_edge("one", "two")
+        b.add_edge("two", "ask")
+        b.add_edge("ask", END)
+        return b.compile(checkpointer=cp)
+
+    cfg: Any = {"configurable": {"thread_id": "t"}}
+    with open_checkpointer(settings) as cp, open_checkpointer(settings) as other:
+        graph, seen = build(cp), build(other)
+        with pytest.raises(RuntimeError, match="model down"):
+            graph.invoke({"log": []}, cfg, durability="sync")
+        assert cp._held == {}  # type: ignore[attr-defined]
+        failed = seen.get_state(cfg)
+        assert failed.values["log"] == ["one"] and [t.name for t in failed.tasks] == ["two"]
+        assert failed.tasks[0].error is not None  # the error write reached the database
+        graph.invoke(None, cfg, durability="sync")
+        assert cp._held == {}  # type: ignore[attr-defined]
+        waiting = seen.get_state(cfg)
+        assert waiting.values["log"] == ["one", "two"] and waiting.interrupts[0].value == "next?"
+        graph.invoke(Command(resume="42k"), cfg, durability="sync")
+        assert seen.get_state(cfg).values["log"] == ["one", "two", "42k"]
+        assert len(list(seen.get_state_history(cfg))) == len(list(graph.get_state_history(cfg)))
+
+
 def test_sqlite_checkpointer_file_and_pragmas(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "x" / "y")
     with open_checkpointer(settings) as cp:
@@ -653,12 +715,12 @@ def test_version_1_database_is_migrated(tmp_path: Path) -> None:
     engine.dispose()
     with sqlite3.connect(path) as conn:  # turn it back into a version-1 database
         conn.execute("ALTER TABLE turns DROP COLUMN speech")
-        for column in ("turn_holder", "turn_until", "abandoned_at"):
+        for column in ("turn_holder", "turn_until", "abandoned_at", "drill_version"):
             conn.execute(f"ALTER TABLE sessions DROP COLUMN {column}")
         conn.execute("UPDATE schema_version SET version = 1")
     engine = create_db_engine(f"sqlite:///{path}")
-    assert init_schema(engine) == 3 and get_schema_version(engine) == 3
+    assert init_schema(engine) == 4 and get_schema_version(engine) == 4
     with sqlite3.connect(path) as conn:
         assert "speech" in [row[1] for row in conn.execute("PRAGMA table_info(turns)")]
         session_columns = [row[1] for row in conn.execute("PRAGMA table_info(sessions)")]
-        assert {"turn_holder", "turn_until", "abandoned_at"} <= set(session_columns)
+        assert {"turn_holder", "turn_until", "abandoned_at", "drill_version"} <= set(session_columns)

@@ -5,7 +5,8 @@ Every request that runs the session's graph (start, send, end, resume) holds the
 a lease in the database (:meth:`SessionStore.claim_turn`, one compare-and-set ``UPDATE`` on SQLite and
 PostgreSQL alike): of two requests sending at once, in one process or two, exactly one gets the turn
 and the other a clear message. The same statement checks the session is active and the sender owns
-it. The lease is renewed while the reply streams and released at the end.
+it. The lease is renewed while the reply streams and released at the end, in the same statement that
+stores the turn's lines (:meth:`TurnClaim.stage_turns`, :meth:`SessionStore.finish_turn`).
 
 A holder is ``host~pid-namespace/pid/process-token``. When a holder's lease is found on this machine and its process is
 gone (``kill -9``, a crash), the turn is taken over at once; a holder on another machine is taken over
@@ -26,6 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from simulator.engine.state import TurnRecord
 from simulator.store.sessions import SessionRecord, SessionStore, TurnBusyError
 
 
@@ -77,6 +79,24 @@ class TurnClaim:
     _lease_s: float
     _clock: Callable[[], float]
     _renewed: float = field(default=0.0)
+    staged: list[TurnRecord] = field(default_factory=list)
+    """Turns to store when the turn is released (see :meth:`stage_turns`)."""
+    staged_count: int | None = None
+
+    def stage_turns(self, turns: list[TurnRecord], turn_count: int) -> None:
+        """Store ``turns`` and set the session's ``turn_count`` when the turn is released, in the
+        statement that releases it: one round trip at the end of a message instead of three.
+
+        They are in the checkpoint already; should the process die before the release, the next
+        holder takes the turn over (``recovered``) and re-syncs the turns table from the checkpoint.
+        """
+        self.staged.extend(turns)
+        self.staged_count = turn_count
+
+    def discard_staged(self) -> None:
+        """Forget staged turns (the caller stored the whole transcript itself)."""
+        self.staged.clear()
+        self.staged_count = None
 
     def renew_if_due(self) -> None:
         """Extend the lease when a quarter of it has passed (called as the reply streams)."""
@@ -136,7 +156,7 @@ class TurnGuard:
                 with self._mutex:
                     if self._running.get(session_id) is claim:
                         del self._running[session_id]
-                self._store.release_turn(session_id, claim.holder)
+                self._store.finish_turn(session_id, claim.holder, claim.staged, turn_count=claim.staged_count)
         finally:
             with self._mutex:
                 self._live_holders.discard(holder)

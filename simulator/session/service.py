@@ -27,7 +27,7 @@ from simulator.content.loader import ContentLibrary, load_library
 from simulator.content.models import Difficulty, Scenario
 from simulator.engine.actor import VoiceConfig
 from simulator.engine.context import SessionContext
-from simulator.engine.speech import normalise_speech
+from simulator.engine.speech import normalise_speech, rerecords_buyer
 from simulator.engine.state import BuyerState, Outcome, TurnRecord
 from simulator.errors import InvalidMessageError, UnknownIdError
 from simulator.llm.base import LLM, GenerationOptions, model_name_of
@@ -175,7 +175,7 @@ class PracticeService:
             yield {"type": "accepted", "text": text}
             if not (yield from self._ready_for_rep(claim)):
                 raise SessionClosedError(session_id, False)
-            yield from self._run(claim, rep_message(text, checked))
+            yield from self._run(claim, rep_message(text, checked), buyer_rerecorded=rerecords_buyer(checked))
 
     def end(self, session_id: str, *, actor: Actor | None = None) -> Iterator[Event]:
         """The rep ends the call: a reply in progress here is cut short, the outcome judged, the
@@ -299,8 +299,14 @@ class PracticeService:
         self._resync(record)
         return True
 
-    def _run(self, claim: TurnClaim, graph_input: Any) -> Generator[Event, None, bool]:
-        """Stream one graph run and store the turns it produced. Returns whether the rep may speak next."""
+    def _run(
+        self, claim: TurnClaim, graph_input: Any, *, buyer_rerecorded: bool = False
+    ) -> Generator[Event, None, bool]:
+        """Stream one graph run and store the turns it produced. Returns whether the rep may speak next.
+
+        ``buyer_rerecorded``: the rep's speech data re-records the buyer line before their message
+        (its speaking time, the words heard after a barge-in); that line is stored again too.
+        """
         record = claim.record
         self._ready.pop(record.id, None)
         result = RunResult()
@@ -308,7 +314,9 @@ class PracticeService:
             result = yield from self.runner.stream(record.id, self._context(record, claim.cancel), graph_input,
                                                    on_event=lambda _event: claim.renew_if_due())
         finally:
-            warning = self._sync(record, result)
+            if buyer_rerecorded:
+                self._store_rerecorded_buyer(record, result)
+            warning = self._sync(claim, result)
         if warning:
             yield {"type": "warning", "text": warning}
         if claim.cancel.is_set() and result.ended is None:
@@ -317,24 +325,38 @@ class PracticeService:
             self._ready[record.id] = True
         return result.ready_for_rep
 
+    def _store_rerecorded_buyer(self, record: SessionRecord, result: RunResult) -> None:
+        """Store the buyer line the rep's message re-recorded (the graph replaces it in the checkpoint
+        by index, with no event): the turns table would otherwise keep the whole line untimed."""
+        rep = next((t for t in result.new_turns if t["speaker"] == "rep"), None)
+        if rep is None or rep["index"] == 0:
+            return
+        transcript: builtins.list[TurnRecord] = self.runner.values(record.id).get("transcript", [])
+        before = next((t for t in transcript if t["index"] == rep["index"] - 1), None)
+        if before is not None and before["speaker"] == "buyer":
+            self.store.append_turns(record.id, [before])
+
     def _resync(self, record: SessionRecord) -> None:
         """Make the turns table hold every turn of the checkpoint (after a crash, nothing is missing)."""
         transcript: builtins.list[TurnRecord] = self.runner.values(record.id).get("transcript", [])
         if transcript and (self.store.append_turns(record.id, transcript) or record.turn_count != len(transcript)):
             self.store.update_session(record.id, turn_count=len(transcript))
 
-    def _sync(self, record: SessionRecord, result: RunResult) -> str | None:
+    def _sync(self, claim: TurnClaim, result: RunResult) -> str | None:
         """Store new turns and, once the call is over, the outcome and the grader's scorecard.
 
-        Returns a warning for the rep when grading failed (the call is stored and can be graded later).
+        While the call goes on, the new turns and the turn count are stored with the turn's release
+        (:meth:`TurnClaim.stage_turns`: one statement per message on PostgreSQL). Returns a warning
+        for the rep when grading failed (the call is stored and can be graded later).
         """
-        new_turns = result.new_turns
-        if new_turns:
-            self.store.append_turns(record.id, new_turns)
+        record, new_turns = claim.record, result.new_turns
         if result.ended is None:
             if new_turns:
-                self.store.update_session(record.id, turn_count=new_turns[-1]["index"] + 1)
+                claim.stage_turns(new_turns, new_turns[-1]["index"] + 1)
             return None
+        if new_turns:
+            self.store.append_turns(record.id, new_turns)
+        claim.discard_staged()  # _close stores the whole transcript and its length
         return self._close(record, result.ended)
 
     def _close(self, record: SessionRecord, ended: EndedEvent) -> str | None:

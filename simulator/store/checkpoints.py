@@ -39,15 +39,20 @@ LangGraph orders the writes of one thread itself. A connection is pinged on chec
 is new or idle for more than :data:`~simulator.store.db.PING_AFTER_IDLE_S` (a ping on every
 checkout was one extra round trip per call), so one broken by a server restart is still replaced.
 ``setup()`` runs once, at open, under a PostgreSQL advisory lock so that processes starting
-together do not race on its migrations. Every ``put``/``put_writes`` is its own autocommit
-transaction (four ``put`` and one or two ``put_writes`` per message with ``durability="sync"``),
-so by default the pool's connections run with ``synchronous_commit=off``, the same durability
-trade as SQLite's ``NORMAL`` (see :mod:`simulator.store.db`); ``pg_synchronous_commit="on"``
-restores fsync per commit.
+together do not race on its migrations. Per message LangGraph (``durability="sync"``) calls
+``put`` four times and ``put_writes`` six; the saver is a :class:`PostgresSaver` subclass
+(``PipelinedPostgresSaver``, :func:`_pipelined_saver_class`) that sends a task's writes in the same
+pipeline as the checkpoint that follows them, so a message costs six round trips to the
+checkpoint tables (one ``get_tuple``, four ``put`` pipelines, the interrupt's writes) instead of
+eleven, and five write transactions instead of ten. Each is its own autocommit transaction (a
+pipeline's statements share its implicit one), so by default the pool's connections run with
+``synchronous_commit=off``, the same durability trade as SQLite's ``NORMAL`` (see
+:mod:`simulator.store.db`); ``pg_synchronous_commit="on"`` restores fsync per commit.
 """
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import sqlite3
 import threading
@@ -118,7 +123,6 @@ def _open_postgres_saver(
 ) -> Iterator[BaseCheckpointSaver[str]]:
     # Imported here: PostgreSQL support is an optional extra (sparring[postgres]).
     import psycopg
-    from langgraph.checkpoint.postgres import PostgresSaver
     from psycopg.rows import DictRow, dict_row
     from psycopg_pool import ConnectionPool
 
@@ -140,9 +144,9 @@ def _open_postgres_saver(
         name="sparring-checkpoints",
         open=True,
     ) as pool:
-        saver = PostgresSaver(pool)
+        saver = _pipelined_saver_class()(pool)
         # The saver's lock guards a single shared connection; on a pool every call takes its own.
-        saver.lock = contextlib.nullcontext()  # type: ignore[assignment]
+        saver.lock = contextlib.nullcontext()
         with psycopg.connect(conninfo, autocommit=True) as lock_conn:
             # Poll instead of blocking in pg_advisory_lock: setup() may run CREATE INDEX CONCURRENTLY,
             # which waits for every transaction already running, and a process blocked in
@@ -155,6 +159,118 @@ def _open_postgres_saver(
             finally:
                 lock_conn.execute("SELECT pg_advisory_unlock(%s)", (_PG_SETUP_LOCK,))
         yield saver
+
+
+_PIPELINED_SAVER: type[Any] | None = None
+_MAX_HELD_THREADS = 256
+
+
+def _pipelined_saver_class() -> type[Any]:
+    """:class:`PostgresSaver` that sends a task's writes with the checkpoint that follows them.
+
+    Per message LangGraph calls ``put_writes`` six times (the resume value, then each task's
+    writes) and ``put`` four times (after each step), each its own round trip and transaction. A
+    task's ordinary writes are only needed until the step's checkpoint is saved (the checkpoint
+    holds their effect; a crash in between re-runs the task on resume), and with
+    ``durability="sync"`` that checkpoint is saved right after the task finishes. So they are held
+    in memory and sent in the same pipeline as the next ``put`` of that thread: one round trip and
+    one transaction (the pipeline's implicit one) for both. Held writes are sent at once, with the
+    call, when the writes end a run or record a failure (an interrupt, an error: nothing follows
+    them), before any read of the thread (``get_tuple``, ``list``), and when more than
+    :data:`_MAX_HELD_THREADS` threads hold some. The session graph is linear (one task per step);
+    with parallel tasks, a finished task's writes would wait for its slowest sibling.
+    """
+    global _PIPELINED_SAVER
+    if _PIPELINED_SAVER is not None:
+        return _PIPELINED_SAVER
+    from langgraph.checkpoint.base import WRITES_IDX_MAP
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from langgraph.checkpoint.serde.types import ERROR, INTERRUPT
+
+    ends_run = (ERROR, INTERRUPT)
+    Held = builtins.list[tuple[str, builtins.list[Any]]]
+    """Writes held for one thread: (query, rows) in the order they came."""
+
+    class PipelinedPostgresSaver(PostgresSaver):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._held: dict[tuple[str, str], Held] = {}
+            self._held_lock = threading.Lock()
+            self._local = threading.local()
+
+        def _take(self, key: tuple[str, str]) -> Held:
+            with self._held_lock:
+                return self._held.pop(key, [])
+
+        @contextmanager
+        def _cursor(self, *, pipeline: bool = False) -> Iterator[Any]:
+            held: Held = getattr(self._local, "held", None) or []
+            self._local.held = None
+            with super()._cursor(pipeline=pipeline or bool(held)) as cur:
+                for query, rows in held:
+                    cur.executemany(query, rows)
+                yield cur
+
+        def _send_with(self, key: tuple[str, str], call: Callable[[], Any]) -> Any:
+            """Run ``call`` (one ``_cursor`` use) with the writes held for ``key`` sent first."""
+            self._local.held = self._take(key)
+            try:
+                return call()
+            finally:
+                unsent, self._local.held = self._local.held, None
+                if unsent:  # ``call`` failed before it used a cursor: keep them for the next one
+                    with self._held_lock:
+                        self._held[key] = unsent + self._held.get(key, [])
+
+        def put_writes(self, config: Any, writes: Any, task_id: str, task_path: str = "") -> None:
+            conf = config["configurable"]
+            key = (str(conf["thread_id"]), conf.get("checkpoint_ns", ""))
+            if any(channel in ends_run for channel, _ in writes):
+                self._send_with(key, lambda: super(PipelinedPostgresSaver, self).put_writes(
+                    config, writes, task_id, task_path))
+                return
+            query = (self.UPSERT_CHECKPOINT_WRITES_SQL if all(w[0] in WRITES_IDX_MAP for w in writes)
+                     else self.INSERT_CHECKPOINT_WRITES_SQL)
+            rows = self._dump_writes(key[0], key[1], conf["checkpoint_id"], task_id, task_path, writes)
+            with self._held_lock:
+                self._held.setdefault(key, []).append((query, rows))
+                overflow = len(self._held) > _MAX_HELD_THREADS
+            if overflow:
+                self.flush()
+
+        def put(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
+            conf = config["configurable"]
+            key = (str(conf["thread_id"]), conf.get("checkpoint_ns", ""))
+            return self._send_with(key, lambda: super(PipelinedPostgresSaver, self).put(
+                config, checkpoint, metadata, new_versions))
+
+        def get_tuple(self, config: Any) -> Any:
+            self.flush(str(config["configurable"]["thread_id"]))
+            return super().get_tuple(config)
+
+        def list(self, config: Any, **kwargs: Any) -> Any:
+            self.flush(str(config["configurable"]["thread_id"]) if config else None)
+            return super().list(config, **kwargs)
+
+        def delete_thread(self, thread_id: str) -> None:
+            with self._held_lock:
+                for key in [k for k in self._held if k[0] == str(thread_id)]:
+                    del self._held[key]
+            super().delete_thread(thread_id)
+
+        def flush(self, thread_id: str | None = None) -> None:
+            """Send the writes held for ``thread_id`` (every thread when None) now."""
+            with self._held_lock:
+                keys = [k for k in self._held if thread_id is None or k[0] == thread_id]
+            for key in keys:
+                held = self._take(key)
+                if held:
+                    with super()._cursor(pipeline=True) as cur:
+                        for query, rows in held:
+                            cur.executemany(query, rows)
+
+    _PIPELINED_SAVER = PipelinedPostgresSaver
+    return PipelinedPostgresSaver
 
 
 class _IdleCheck:

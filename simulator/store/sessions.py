@@ -4,6 +4,12 @@ One :class:`SessionStore` per process, shared by all threads: it holds only the 
 method runs in its own connection and transaction. Turns are keyed by ``(session_id, index)`` and
 :meth:`SessionStore.append_turns` skips indexes already stored, so the service can re-sync the
 whole transcript from the LangGraph checkpoint after a crash without duplicating lines.
+
+Per message the service makes two calls here, each one statement on PostgreSQL (in autocommit: one
+round trip each, no ``BEGIN``/``COMMIT``): :meth:`SessionStore.claim_turn` (compare-and-set, returns
+the row) and :meth:`SessionStore.finish_turn` (the new turns, the turn count and the release, in one
+``UPDATE`` with the ``INSERT`` as a data-modifying CTE). Every round trip to the server costs a
+thread the GIL under load (docs/benchmarks.md, Store).
 """
 
 from __future__ import annotations
@@ -14,14 +20,29 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from sqlalchemy import Engine, Row, delete, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Engine,
+    Float,
+    Integer,
+    Row,
+    Text,
+    bindparam,
+    case,
+    column,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from simulator.engine.state import Outcome, TurnRecord
 from simulator.errors import SessionStateError
-from simulator.store.db import read_transaction, write_transaction
-from simulator.store.schema import sessions, turns
+from simulator.store.db import read_transaction, single_statement, write_transaction
+from simulator.store.schema import Json, sessions, turns
 
 SessionStatus = Literal["active", "ended", "abandoned"]
 """``abandoned``: closed for idling (stored as ``ended`` with ``abandoned_at`` set; no grade)."""
@@ -124,9 +145,23 @@ def _turn_row(session_id: str, turn: TurnRecord) -> dict[str, Any]:
     }
 
 
+def _turn_rows(session_id: str, turns_: Sequence[TurnRecord]) -> dict[int, dict[str, Any]]:
+    """Rows for ``turns_`` by index; the first turn with a given index wins."""
+    rows: dict[int, dict[str, Any]] = {}
+    for turn in turns_:
+        rows.setdefault(int(turn["index"]), _turn_row(session_id, turn))
+    return rows
+
+
+VOICE_FIELDS = ("speech_s", "delivery", "unheard")
+"""A turn's optional voice fields, stored together in ``turns.speech`` (``unheard``: a buyer line the
+rep cut off, whose ``text`` then holds only the words heard)."""
+
+
 def _speech_of(turn: TurnRecord) -> dict[str, Any] | None:
     """The optional voice fields of a turn, stored together in ``turns.speech``."""
-    speech: dict[str, Any] = {key: turn[key] for key in ("speech_s", "delivery") if key in turn}
+    fields: dict[str, Any] = dict(turn)
+    speech = {key: fields[key] for key in VOICE_FIELDS if key in fields}
     return speech or None
 
 
@@ -139,6 +174,45 @@ def _turn_record(row: Row[Any]) -> TurnRecord:
     )
     record.update(m["speech"] or {})  # type: ignore[typeddict-item]
     return record
+
+
+_RELEASED = sessions.c.turn_holder == bindparam("holder", type_=sessions.c.turn_holder.type)
+_FINISH_TURN = (
+    update(sessions)
+    .where(sessions.c.id == bindparam("sid", type_=sessions.c.id.type))
+    .values(
+        turn_count=func.coalesce(bindparam("turn_count", type_=Integer), sessions.c.turn_count),
+        updated_at=bindparam("now", type_=Float),
+        turn_holder=case((_RELEASED, None), else_=sessions.c.turn_holder),
+        turn_until=case((_RELEASED, None), else_=sessions.c.turn_until),
+    )
+)
+"""The session's side of :meth:`SessionStore.finish_turn`: count, time, and the release (if still held)."""
+
+
+def _finish_turn_pg() -> Any:
+    """:data:`_FINISH_TURN` with the turns' ``INSERT`` as a data-modifying CTE (PostgreSQL): one
+    statement, the rows one JSON array (``json_to_recordset``), so the SQL text is the same for any
+    number of turns (compiled once, prepared by psycopg). JSON ``null`` becomes SQL NULL."""
+    types: dict[str, Any] = {"idx": Integer, "at": Float}
+    columns = [c.name for c in turns.c if c.name != "session_id"]
+    recordset = (
+        func.json_to_recordset(bindparam("rows", type_=postgresql.JSON))
+        .table_valued(*[column(name, Json if isinstance(turns.c[name].type, JSON) else types.get(name, Text))
+                        for name in columns])
+        .render_derived(with_types=True)
+    )
+    new_turns = (
+        postgresql.insert(turns)
+        .from_select(["session_id", *columns],
+                     select(bindparam("sid", type_=sessions.c.id.type), *[recordset.c[name] for name in columns]))
+        .on_conflict_do_nothing(index_elements=["session_id", "idx"])
+        .cte("new_turns")
+    )
+    return _FINISH_TURN.add_cte(new_turns)
+
+
+_FINISH_TURN_PG = _finish_turn_pg()
 
 
 class SessionStore:
@@ -187,7 +261,7 @@ class SessionStore:
             overall_score=None, llm=llm,
         )
         try:
-            with write_transaction(self._engine) as conn:
+            with single_statement(self._engine) as conn:
                 conn.execute(insert(sessions).values(
                     id=record.id, user_id=user_id, scenario_id=scenario_id, persona_id=persona_id,
                     difficulty=difficulty, status="active", created_at=now, updated_at=now,
@@ -238,9 +312,10 @@ class SessionStore:
         """Store the turns whose index is not stored yet; return how many were new.
 
         Idempotent by ``(session_id, index)``: a turn already stored is left as it is (also when a
-        concurrent call stores it first), so re-syncing a whole transcript is safe; only its
-        missing speech timing is filled in when a later record carries one. Within one
-        call, the first turn with a given index wins.
+        concurrent call stores it first), so re-syncing a whole transcript is safe; only a turn
+        stored without voice fields is re-recorded when a later record carries them (the buyer
+        line's speaking time and, after a barge-in, its heard ``text`` and ``unheard`` rest). Within
+        one call, the first turn with a given index wins.
 
         Raises:
             SessionNotFoundError: there is no session ``session_id``.
@@ -248,24 +323,68 @@ class SessionStore:
         """
         if not turns_:
             return 0
-        rows: dict[int, dict[str, Any]] = {}
-        for turn in turns_:
-            rows.setdefault(int(turn["index"]), _turn_row(session_id, turn))
-        with write_transaction(self._engine) as conn:
-            if conn.execute(select(sessions.c.id).where(sessions.c.id == session_id)).first() is None:
-                raise SessionNotFoundError(session_id)
-            stored = set(conn.execute(
-                select(turns.c.idx).where(turns.c.session_id == session_id, turns.c.idx.in_(list(rows)))
-            ).scalars())
-            new = [row for idx, row in rows.items() if idx not in stored]
-            for idx, row in rows.items():
-                if idx in stored and row["speech"] is not None:  # a turn re-recorded with its speech timing
-                    conn.execute(update(turns).where(turns.c.session_id == session_id, turns.c.idx == idx,
-                                                     turns.c.speech.is_(None)).values(speech=row["speech"]))
-            if new:
-                stmt = self._insert(turns).on_conflict_do_nothing(index_elements=["session_id", "idx"])
-                conn.execute(stmt, new)
+        rows = _turn_rows(session_id, turns_)
+        try:
+            with write_transaction(self._engine) as conn:
+                stored = set(conn.execute(
+                    select(turns.c.idx).where(turns.c.session_id == session_id, turns.c.idx.in_(list(rows)))
+                ).scalars())
+                new = [row for idx, row in rows.items() if idx not in stored]
+                for idx, row in rows.items():
+                    if idx in stored and row["speech"] is not None:  # re-recorded with its voice fields
+                        conn.execute(update(turns).where(turns.c.session_id == session_id, turns.c.idx == idx,
+                                                         turns.c.speech.is_(None))
+                                     .values(speech=row["speech"], text=row["text"]))
+                if new:  # a missing session fails the foreign key (no separate existence read)
+                    conn.execute(self._insert(turns).on_conflict_do_nothing(index_elements=["session_id", "idx"]),
+                                 new)
+        except IntegrityError:
+            self._raise_if_missing(session_id)
+            raise
         return len(new)
+
+    def finish_turn(
+        self, session_id: str, holder: str, turns_: Sequence[TurnRecord] = (), *, turn_count: int | None = None
+    ) -> None:
+        """End a turn: store ``turns_`` (indexes not stored yet; stored ones are left as they are), set
+        ``turn_count`` (when given) and ``updated_at``, and give the turn back if ``holder`` still
+        holds it, all in one transaction. With no turns and no count this is :meth:`release_turn`.
+
+        What the service does after every message. On PostgreSQL it is one prepared statement (the
+        ``INSERT … ON CONFLICT DO NOTHING`` as a data-modifying CTE of the session's ``UPDATE``, the
+        rows passed as one JSON array), so one round trip in autocommit; on SQLite one ``BEGIN
+        IMMEDIATE`` transaction. The turns table is never seen with the turn released and its lines
+        missing.
+
+        Raises:
+            SessionNotFoundError: there is no session ``session_id`` (nothing is stored).
+        """
+        if not turns_ and turn_count is None:
+            self.release_turn(session_id, holder)
+            return
+        rows = list(_turn_rows(session_id, turns_).values())
+        params = {"sid": session_id, "holder": holder, "turn_count": turn_count, "now": self._clock()}
+        try:
+            if self._engine.dialect.name == "postgresql":
+                for row in rows:
+                    del row["session_id"]
+                with single_statement(self._engine) as conn:
+                    updated = conn.execute(_FINISH_TURN_PG, {**params, "rows": rows}).rowcount
+            else:
+                with write_transaction(self._engine) as conn:
+                    if rows:
+                        conn.execute(self._insert(turns).on_conflict_do_nothing(index_elements=["session_id", "idx"]),
+                                     rows)
+                    updated = conn.execute(_FINISH_TURN, params).rowcount
+        except IntegrityError:
+            self._raise_if_missing(session_id)
+            raise
+        if updated == 0:
+            raise SessionNotFoundError(session_id)
+
+    def _raise_if_missing(self, session_id: str) -> None:
+        if self.get_session(session_id) is None:
+            raise SessionNotFoundError(session_id) from None
 
     def get_turns(self, session_id: str) -> list[TurnRecord]:
         """The session's stored turns in index order (empty for an unknown session)."""
@@ -303,7 +422,7 @@ class SessionStore:
                             ("scorecard", scorecard), ("overall_score", overall_score)):
             if value is not None:
                 values[name] = value
-        with write_transaction(self._engine) as conn:
+        with single_statement(self._engine) as conn:
             result = conn.execute(update(sessions).where(sessions.c.id == session_id).values(**values))
             if result.rowcount == 0:
                 raise SessionNotFoundError(session_id)
@@ -340,7 +459,7 @@ class SessionStore:
                 .where(*conditions)
                 .values(turn_holder=holder, turn_until=now + lease_s)
                 .returning(*sessions.c))
-        with write_transaction(self._engine) as conn:
+        with single_statement(self._engine) as conn:  # why it failed is read after, only on failure
             row = conn.execute(stmt).first()
             if row is not None:
                 return _record(row)
@@ -355,7 +474,7 @@ class SessionStore:
 
     def renew_turn(self, session_id: str, holder: str, lease_s: float) -> bool:
         """Extend ``holder``'s lease; False when it no longer holds the turn."""
-        with write_transaction(self._engine) as conn:
+        with single_statement(self._engine) as conn:
             result = conn.execute(update(sessions).where(sessions.c.id == session_id,
                                                          sessions.c.turn_holder == holder)
                                   .values(turn_until=self._clock() + lease_s))
@@ -363,7 +482,7 @@ class SessionStore:
 
     def release_turn(self, session_id: str, holder: str) -> None:
         """Give the turn back (a no-op when ``holder`` no longer holds it)."""
-        with write_transaction(self._engine) as conn:
+        with single_statement(self._engine) as conn:
             conn.execute(update(sessions).where(sessions.c.id == session_id, sessions.c.turn_holder == holder)
                          .values(turn_holder=None, turn_until=None))
 
@@ -379,7 +498,7 @@ class SessionStore:
         )
         if user_id is not None:
             stmt = stmt.where(sessions.c.user_id == user_id)
-        with write_transaction(self._engine) as conn:
+        with single_statement(self._engine) as conn:
             result = conn.execute(stmt.values(status="ended", abandoned_at=now, ended_at=now, updated_at=now,
                                               turn_holder=None, turn_until=None))
             return cast(int, result.rowcount)

@@ -4,8 +4,10 @@
 
 Opens the practice service on the shared store with a voice model that takes ``SLOT_S / 2`` per
 reply, prints ``ready``, waits for GO_FILE (it holds the start time), then at ``start + i * SLOT_S``
-sends one line into session ``i``. Prints one JSON line per try: the session, the line and what
-happened (``accepted``, ``busy`` or the error).
+sends one line into session ``i``. Before each try both workers meet at a barrier (files next to
+GO_FILE): on a loaded machine a worker that fell behind its schedule would otherwise send into
+session ``i`` after the other's reply was over, and the try would test nothing. Prints one JSON
+line per try: the session, the line and what happened (``accepted``, ``busy`` or the error).
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ from simulator.llm.base import ChatRequest
 from simulator.llm.scripted import ScriptedLLM
 from simulator.session import PracticeService
 from simulator.store.sessions import TurnBusyError
+
+
+def _meet(go: Path, name: str, i: int, timeout_s: float) -> None:
+    """Wait (up to ``timeout_s``) until the other worker has reached try ``i`` too."""
+    (go.parent / f"{go.name}.{i}.{name}").touch()
+    deadline = time.time() + timeout_s
+    while len(list(go.parent.glob(f"{go.name}.{i}.*"))) < 2 and time.time() < deadline:
+        time.sleep(0.002)
 
 
 def main() -> None:
@@ -42,6 +52,7 @@ def main() -> None:
         start = float(go.read_text())
         for i, sid in enumerate(session_ids):
             time.sleep(max(0.0, start + i * slot_s - time.time()))
+            _meet(go, name, i, timeout_s=slot_s * 10)
             line = f"{name} asks question {i}: how does your team handle exceptions today?"
             try:
                 events = list(service.send(sid, line))

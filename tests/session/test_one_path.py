@@ -87,7 +87,8 @@ def test_a_message_is_validated_once_and_the_session_row_is_read_once(
         event.remove(service.store.engine, "before_cursor_execute", record)
     assert events[0] == {"type": "accepted", "text": QUESTION}
     assert len(validations) == 1
-    reads = [s for s in statements if s.startswith("select") and "from sessions" in s
-             and not s.startswith("select sessions.id from")]  # append_turns' existence check reads no row
+    reads = [s for s in statements if s.startswith("select") and "from sessions" in s]
     claims = [s for s in statements if s.startswith("update sessions") and "returning" in s]
     assert reads == [] and len(claims) == 1, statements  # the claim returns the row: no separate read
+    session_writes = [s for s in statements if s.startswith(("update sessions", "with"))]
+    assert len(session_writes) == 2, statements  # the claim, then the lines stored with the release
