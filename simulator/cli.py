@@ -446,6 +446,137 @@ def user_list() -> None:
         console.print("[yellow]No admin account: create one with `sparring user add NAME --role admin`.[/]")
 
 
+# ---------------------------------------------------------------------------- Drill studio (team drills)
+
+drills_app = typer.Typer(no_args_is_help=True,
+                         help="Team drills built in the web app's Drill studio: list, check, publish, "
+                              "roll back, export and import as YAML (docs/authoring.md).")
+app.add_typer(drills_app, name="drills")
+TEAM_OPTION = typer.Option("--team", help="Team name.")
+
+
+def _team_id(teams: Any, name: str | None) -> str | None:
+    if name is None:
+        return None
+    team = teams.by_name(name)
+    if team is None:
+        raise _fail(f"no team named {name!r}")
+    return str(team.id)
+
+
+@drills_app.command("list")
+def drills_list() -> None:
+    """Every team's drills: id, team, scenario id, title, current version, last check."""
+    from simulator.services.drills import CLI_ACTOR, open_drills
+
+    with open_drills(load_settings()) as (service, _teams):
+        rows = service.summaries(CLI_ACTOR)
+    if not rows:
+        console.print("No team drills yet. Build one on the web app's Drill studio tab, or `sparring drills import`.")
+        return
+    table = Table("drill", "team", "scenario id", "title", "published", "last check")
+    for d in rows:
+        check = ("passed" if d.draft.check_passed else "failed") if d.draft.check_is_current else "not checked"
+        table.add_row(d.draft.id, d.team_name, str(d.draft.scenario.get("id")), d.title,
+                      f"v{d.current_version}" if d.current_version else "no", check)
+    console.print(table)
+
+
+@drills_app.command("export")
+def drills_export(
+    drill: Annotated[str, typer.Argument(help="Drill id or scenario id.")],
+    folder: Annotated[Path, typer.Argument(help="Folder to write personas/ and scenarios/ into.")],
+    version: Annotated[int | None, typer.Option(help="A published version (default: the draft).")] = None,
+    team: Annotated[str | None, TEAM_OPTION] = None,
+) -> None:
+    """Write a drill as YAML files that `sparring validate FOLDER` checks."""
+    from simulator.services.drills import CLI_ACTOR, find_drill, open_drills
+
+    try:
+        with open_drills(load_settings()) as (service, teams):
+            found = find_drill(service, drill, _team_id(teams, team))
+            files = service.export_files(CLI_ACTOR, found.draft.id, version)
+    except SparringError as exc:
+        raise _fail(str(exc)) from None
+    for name, text in files.items():
+        target = folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        console.print(f"wrote {target}")
+
+
+@drills_app.command("import")
+def drills_import(
+    folder: Annotated[Path, typer.Argument(help="A folder with personas/ and scenarios/ (one scenario).")],
+    team: Annotated[str, TEAM_OPTION],
+) -> None:
+    """Create a draft for a team from YAML files (check and publish it next)."""
+    from simulator.services.drills import CLI_ACTOR, open_drills, read_folder
+
+    try:
+        with open_drills(load_settings()) as (service, teams):
+            team_id = _team_id(teams, team)
+            assert team_id is not None
+            draft = service.import_files(CLI_ACTOR, team_id, read_folder(folder))
+            problems = service.validate(draft.persona, draft.scenario, team_id=team_id, drill_id=draft.id).problems
+    except SparringError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"imported drill {draft.id} ({draft.scenario.get('id')}) for team {team}")
+    for problem in problems:
+        console.print(f"  to fix: {problem}")
+
+
+@drills_app.command("check")
+def drills_check(
+    drill: Annotated[str, typer.Argument(help="Drill id or scenario id.")],
+    team: Annotated[str | None, TEAM_OPTION] = None,
+) -> None:
+    """Self-play the draft (strong rep must win, weak must lose, every difficulty); exit 1 if it fails."""
+    from simulator.services.drills import CLI_ACTOR, find_drill, open_drills
+
+    try:
+        with open_drills(load_settings()) as (service, teams):
+            report = service.check(CLI_ACTOR, find_drill(service, drill, _team_id(teams, team)).draft.id)
+    except SparringError as exc:
+        raise _fail(str(exc)) from None
+    console.print("\n".join(report.lines()), markup=False)
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+@drills_app.command("publish")
+def drills_publish(
+    drill: Annotated[str, typer.Argument(help="Drill id or scenario id.")],
+    team: Annotated[str | None, TEAM_OPTION] = None,
+) -> None:
+    """Publish the checked draft as the next version (refused unless its last check passed)."""
+    from simulator.services.drills import CLI_ACTOR, find_drill, open_drills
+
+    try:
+        with open_drills(load_settings()) as (service, teams):
+            version = service.publish(CLI_ACTOR, find_drill(service, drill, _team_id(teams, team)).draft.id)
+    except SparringError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"published version {version.version}")
+
+
+@drills_app.command("rollback")
+def drills_rollback(
+    drill: Annotated[str, typer.Argument(help="Drill id or scenario id.")],
+    version: Annotated[int, typer.Argument(help="The version to make current again.")],
+    team: Annotated[str | None, TEAM_OPTION] = None,
+) -> None:
+    """Republish an older version as the current one (as a new version number)."""
+    from simulator.services.drills import CLI_ACTOR, find_drill, open_drills
+
+    try:
+        with open_drills(load_settings()) as (service, teams):
+            new = service.rollback(CLI_ACTOR, find_drill(service, drill, _team_id(teams, team)).draft.id, version)
+    except SparringError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"version {version} is current again, as version {new.version}")
+
+
 def _mount_optional_commands() -> None:
     from grading.cli import grade
     from simulator.understanding.cli import understand

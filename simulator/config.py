@@ -91,6 +91,14 @@ class Settings(BaseSettings):
     prefill: bool = True
     """Evaluate the next turn's prompt prefix in the background while the rep types (embedded)."""
 
+    # --- hands-free voice turns (docs/voice.md) ---
+    voice_end_silence_ms: int = Field(default=700, ge=200, le=5000)
+    """Hands-free voice: the rep's turn ends after this much silence (the buyer then answers)."""
+    voice_input: Literal["hands-free", "push-to-talk"] = "hands-free"
+    """Terminal ``--voice``: an open microphone with turn-taking and barge-in, or Enter to talk / stop."""
+    voice_vad: Literal["auto", "silero", "energy"] = "auto"
+    """Voice activity detector: silero (the ONNX model faster-whisper ships), energy, or auto (silero, else energy)."""
+
     # --- the grader's LLM judge (grading/judge.py) ---
     judge: JudgeMode = "auto"
     """May the LLM move two competencies by one level? auto = on with an OpenAI-compatible backend,

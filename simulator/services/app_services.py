@@ -11,13 +11,16 @@ from simulator.services.assignments import AssignmentService
 from simulator.services.coaching_notes import CoachingService
 from simulator.services.cohorts import CohortService
 from simulator.services.dashboards import DashboardService
+from simulator.services.drills import DrillService, build_drills
 from simulator.services.exports import ExportService
 from simulator.services.hints import HintService
 from simulator.services.leaderboard import Leaderboard
 from simulator.services.passwords import Passwords
+from simulator.services.peer_review import PeerReviewService
 from simulator.services.practice_access import PracticeAccess
 from simulator.services.teams import TeamService
 from simulator.session import PracticeService
+from simulator.store.reviews import ReviewStore
 
 
 @dataclass
@@ -35,6 +38,9 @@ class AppServices:
     coaching: CoachingService
     hints: HintService
     exports: ExportService
+    peer_review: PeerReviewService
+    drills: DrillService
+    """The Drill studio: a team's own drills (simulator/services/drills.py)."""
 
     @classmethod
     def build(
@@ -51,11 +57,12 @@ class AppServices:
         access = PracticeAccess(practice, teams)
         cohorts = CohortService(engine, library, teams, clock=clock)
         assignments = AssignmentService(engine, practice.store, library, teams, cohorts, clock=clock)
+        accounts = AccountService(
+            engine, passwords=passwords, clock=clock, policy=SignInPolicy.from_settings(practice.settings)
+        )
         return cls(
             practice=practice,
-            accounts=AccountService(
-                engine, passwords=passwords, clock=clock, policy=SignInPolicy.from_settings(practice.settings)
-            ),
+            accounts=accounts,
             teams=teams,
             sessions=access,
             cohorts=cohorts,
@@ -70,4 +77,8 @@ class AppServices:
                 ttl_s=float(getattr(practice.settings, "export_ttl_s", 600.0)),
                 clock=clock,
             ),
+            peer_review=PeerReviewService(
+                ReviewStore(engine), practice.store, library, teams, accounts, clock=clock
+            ),
+            drills=build_drills(practice, teams, access, clock=clock),
         )

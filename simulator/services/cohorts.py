@@ -74,7 +74,8 @@ def difficulty_for_day(day: int) -> str:
 
 def drill_on(cohort: Cohort, day: int, earlier: Sequence[SessionRecord], library: ContentLibrary) -> DailyDrill:
     """The drill for ``day`` (1-based), given the member's ended sessions before that day."""
-    curriculum = [s for s in cohort.scenarios if s in library.scenarios] or sorted(library.scenarios)
+    curriculum = ([s for s in cohort.scenarios if s in library.scenarios]
+                  or sorted(s.id for s in library.shared_scenarios()))  # not a team's own drills
     rotation = curriculum[(day - 1) % len(curriculum)]
     difficulty = difficulty_for_day(day)
     if cohort.mode == "weakest":

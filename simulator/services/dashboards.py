@@ -174,7 +174,7 @@ class DashboardService:
             rows = self._sessions(rep.id)
             averages = average_scores(rows)
             weak = weakest(averages)
-            scenario = drill_for(weak, self._library.scenarios.values())
+            scenario = drill_for(weak, self._library.shared_scenarios())  # never another team's own drill
             if weak is None or scenario is None:
                 continue
             scores = [v for v in (overall(s) for s in rows if s.scenario_id == scenario.id) if v is not None]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from simulator.errors import UnknownIdError
 from simulator.services.access import User
 from simulator.services.teams import TeamService
 from simulator.session import Event, PracticeService, SessionView
@@ -27,6 +28,9 @@ class PracticeAccess:
     def __init__(self, practice: PracticeService, teams: TeamService) -> None:
         self.practice = practice
         self.teams = teams
+        self.drills: Any = None
+        """The Drill studio's service (set by AppServices.build): who may play a team's drill, and
+        the drill version each new session records."""
 
     def record(self, actor: User, session_id: str) -> SessionRecord:
         """The session's row, if the actor may read it (own, team member's, or admin)."""
@@ -43,8 +47,21 @@ class PracticeAccess:
     def start(
         self, actor: User, scenario_id: str, *, persona_id: str | None = None, difficulty: str = "medium"
     ) -> Iterator[Event]:
-        """Start a session owned by the actor."""
-        return self.practice.start(scenario_id, persona_id=persona_id, difficulty=difficulty, actor=actor)
+        """Start a session owned by the actor (a team's own drill: only that team's people and admins;
+        the session records the drill version)."""
+        if self.drills is None:
+            return self.practice.start(scenario_id, persona_id=persona_id, difficulty=difficulty, actor=actor)
+        if not self.drills.may_play(actor, scenario_id):
+            raise UnknownIdError("scenario", str(scenario_id)[:64], [s.id for s in self.drills.playable(actor)])
+        return self._noting_version(
+            self.practice.start(scenario_id, persona_id=persona_id, difficulty=difficulty, actor=actor), scenario_id
+        )
+
+    def _noting_version(self, events: Iterator[Event], scenario_id: str) -> Iterator[Event]:
+        for event in events:
+            if event["type"] == "session":
+                self.drills.note_session(event["session_id"], scenario_id)
+            yield event
 
     def send(self, actor: User, session_id: str, text: str, *, speech: dict[str, Any] | None = None) -> Iterator[Event]:
         """Send a message (typed or spoken) in the actor's own session."""

@@ -18,8 +18,9 @@ lose the last ~0.6 s of commits, never consistency). Each commit otherwise waits
 setting) to change it. Every round trip counts: with many threads each one releases the GIL and
 waits to get it back, so a pooled connection is pinged only when it has been idle for more than
 :data:`PING_AFTER_IDLE_S` (not on every checkout), and :func:`read_transaction` runs in autocommit
-(no ``BEGIN``/``COMMIT``). Per message that took the store from 18 round trips to 10 (``bench/bench_web.py
---profile``; docs/benchmarks.md, Store).
+(no ``BEGIN``/``COMMIT``), and so does a single writing statement (:func:`single_statement`: it is
+atomic on its own). Per message the store now makes two round trips (the turn's claim, and its
+lines stored with the release), from 14 (docs/benchmarks.md, Store).
 """
 
 from __future__ import annotations
@@ -75,7 +76,12 @@ def _add_turn_lease(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE sessions ADD COLUMN abandoned_at FLOAT"))
 
 
-MIGRATIONS: dict[int, Migration] = {1: _add_turn_speech, 2: _add_turn_lease}
+def _add_drill_version(conn: Connection) -> None:
+    """v3 → v4: the Drill studio version a session was played on (the drill tables are new tables)."""
+    conn.execute(text("ALTER TABLE sessions ADD COLUMN drill_version INTEGER"))
+
+
+MIGRATIONS: dict[int, Migration] = {1: _add_turn_speech, 2: _add_turn_lease, 3: _add_drill_version}
 """``MIGRATIONS[n]`` upgrades a database at version ``n`` to ``n + 1``."""
 
 
@@ -245,6 +251,26 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             conn.execution_options(isolation_level="AUTOCOMMIT")
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def single_statement(engine: Engine) -> Iterator[Connection]:
+    """A connection for one writing statement, which is atomic on its own.
+
+    On PostgreSQL the connection is in autocommit: the statement is its own transaction, one round
+    trip instead of three (``BEGIN``, the statement, ``COMMIT``). On SQLite it is a
+    :func:`write_transaction` (``BEGIN IMMEDIATE``: the write lock first, waiting on the busy
+    timeout). Issue exactly one writing statement through it (reads of the outcome may follow;
+    on PostgreSQL they see a later snapshot).
+    """
+    if engine.dialect.name != "postgresql":
+        with write_transaction(engine) as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
         with conn.begin():
             yield conn
 

@@ -34,9 +34,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump with every schema change, and add the step to :data:`simulator.store.db.MIGRATIONS`."""
 
 metadata = MetaData(
@@ -81,6 +82,8 @@ sessions = Table(
     Column("turn_holder", String(160), nullable=True),
     Column("turn_until", Float, nullable=True),
     Column("abandoned_at", Float, nullable=True),
+    # v4: the Drill studio version a session was played on (NULL: a library drill)
+    Column("drill_version", Integer, nullable=True),
     CheckConstraint("status IN ('active', 'ended')", name="status"),
     Index(None, "user_id", "created_at"),
     Index(None, "scenario_id", "created_at"),
@@ -102,7 +105,7 @@ turns = Table(
     Column("rejected", Text, nullable=True),
     Column("llm_line", Text, nullable=True),
     Column("at", Float, nullable=False),
-    Column("speech", Json, nullable=True),  # voice turns: {"speech_s": ..., "delivery": {...}} (v2)
+    Column("speech", Json, nullable=True),  # voice turns: {"speech_s", "delivery", "unheard"} (v2)
     PrimaryKeyConstraint("session_id", "idx"),
     CheckConstraint("speaker IN ('rep', 'buyer')", name="speaker"),
 )
@@ -286,3 +289,78 @@ store_identity = Table(
 )
 """A random id given to the store when it is created; a marker file outside the database records
 it, so a start that finds the database missing refuses instead of silently starting empty."""
+
+# Drill studio (simulator/store/drills.py, simulator/services/drills.py): a team's own drills.
+drill_drafts = Table(
+    "drill_drafts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("team_id", Id, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False),
+    Column("author_id", Id, nullable=True),
+    Column("persona", Json, nullable=False),
+    Column("scenario", Json, nullable=False),
+    Column("source", String(256), nullable=True),
+    Column("checked_hash", String(64), nullable=True),
+    Column("check_passed", Boolean, nullable=False, default=False),
+    Column("check_report", Json, nullable=True),
+    Column("checked_at", Float, nullable=True),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index(None, "team_id"),
+)
+"""The working copy of a team's drill (a persona and a scenario, as validated JSON) and its last check."""
+
+drill_versions = Table(
+    "drill_versions",
+    metadata,
+    Column("drill_id", Id, ForeignKey("drill_drafts.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("team_id", Id, nullable=False),
+    Column("author_id", Id, nullable=True),
+    Column("persona", Json, nullable=False),
+    Column("scenario", Json, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("published", Boolean, nullable=False, default=False),
+    Column("source_version", Integer, nullable=True),
+    Column("created_at", Float, nullable=False),
+    PrimaryKeyConstraint("drill_id", "version"),
+    Index(None, "team_id"),
+)
+"""Every published version of a drill, never changed; ``published`` marks the one reps get now
+(a rollback republishes an older one as a new version, ``source_version`` naming it)."""
+
+session_shares = Table(
+    "session_shares",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("session_id", Id, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("team_id", Id, ForeignKey("teams.id", ondelete="CASCADE"), nullable=True),
+    Column("shared_by", Id, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("shared_at", Float, nullable=False),
+    CheckConstraint("(user_id IS NULL) <> (team_id IS NULL)", name="one_target"),
+    UniqueConstraint("session_id", "user_id"),
+    UniqueConstraint("session_id", "team_id"),
+    Index(None, "user_id"),
+    Index(None, "team_id"),
+)
+"""Peer review (docs/peer-review.md, ``simulator/store/reviews.py``): a finished session shared with
+one teammate (``user_id``) or opened by a manager to a whole team (``team_id``). Deleting the row
+revokes access."""
+
+peer_reviews = Table(
+    "peer_reviews",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("session_id", Id, ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False),
+    Column("reviewer_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("scores", Json, nullable=False),  # {competency id: {"level": 1-5|None, "turns": [idx], "comment": str}}
+    Column("moments", Json, nullable=True),  # buyer turn indexes the reviewer points the rep to
+    Column("comment", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("submitted_at", Float, nullable=True),  # None: a draft, editable; set: final
+    UniqueConstraint("session_id", "reviewer_id"),
+    Index(None, "reviewer_id", "submitted_at"),
+)
+"""One review per reviewer per session, on the session's rubric: a draft until submitted, then final."""

@@ -14,9 +14,14 @@ from simulator.web.text import esc
 from simulator.web.ui_common import DEFAULT_ZONE, TAB_IDS, PageContext, time_zone_of, zone_choices
 
 ROLE_TABS: dict[str, tuple[str, ...]] = {
-    "rep": ("home", "practice", "history", "progress", "assignments", "cohort", "account"),
-    "manager": ("home", "practice", "history", "progress", "assignments", "cohort", "team", "account"),
-    "admin": ("home", "practice", "history", "progress", "assignments", "cohort", "team", "admin", "account"),
+    "rep": ("home", "practice", "history", "progress", "reviews", "assignments", "cohort", "account"),
+    "manager": (
+        "home", "practice", "history", "progress", "reviews", "assignments", "cohort", "team", "studio", "account"
+    ),
+    "admin": (
+        "home", "practice", "history", "progress", "reviews", "assignments", "cohort", "team", "studio", "admin",
+        "account",
+    ),
 }
 
 

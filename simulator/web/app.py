@@ -22,9 +22,11 @@ from simulator.web.auth import ensure_first_admin
 from simulator.web.cohort_page import build_cohort_tab
 from simulator.web.history_page import build_history_tabs
 from simulator.web.home_page import build_home_tab, wire_home_tab
+from simulator.web.peer_review_page import build_peer_review_tab
 from simulator.web.practice_ui import build_practice_tab
 from simulator.web.runtime import get_app_services
 from simulator.web.server import WebApp, build_web_app, secure_data_dir, serve
+from simulator.web.studio_page import build_studio_tab
 from simulator.web.style import style_block
 from simulator.web.team_page import build_team_tab
 from simulator.web.ui_common import TAB_IDS, PageContext
@@ -56,9 +58,11 @@ def build_demo(services: AppServices | None = None, *, data_dir: Path | None = N
             build_home_tab(ctx)
             build_practice_tab(ctx)
             build_history_tabs(ctx)
+            build_peer_review_tab(ctx)  # peer review (docs/peer-review.md)
             build_assignments_tab(ctx)
             build_cohort_tab(ctx)
             build_team_tab(ctx)
+            build_studio_tab(ctx)  # managers' own drills (docs/authoring.md)
             build_admin_tab(ctx)
             build_account_tab(ctx)
         tab_components = [ctx.refs[t]["tab"] for t in TAB_IDS]
@@ -71,6 +75,7 @@ def build_demo(services: AppServices | None = None, *, data_dir: Path | None = N
         refresh_unfinished, inputs, outputs = ctx.refs["practice"]["unfinished"]
         demo.load(refresh_unfinished, inputs, outputs)
         demo.load(*wire_home_tab(ctx))
+        demo.load(*ctx.refs["practice"]["drills"])  # the user's teams' published drills too
         demo.load(*ctx.refs["account"]["zone"])
     return demo
 

@@ -198,16 +198,21 @@ def build_assign_section(ctx: PageContext) -> dict[str, Any]:
         request: gr.Request,
     ) -> tuple[Any, Any]:
         actor = ctx.actor(request)
+        if scenario_id and not services.drills.may_play(actor, scenario_id):
+            refused = "⚠ That drill is not one of your teams' drills."
+            return refused, table(assignment_rows(services, actor), LIST_HEADERS)
         message = create(services, actor, scenario_id, diff, k, target_id, due_text, score, attempts, note_text)
         return message, table(assignment_rows(services, actor), LIST_HEADERS)
 
-    def refresh(request: gr.Request) -> tuple[Any, Any, Any]:
+    def refresh(request: gr.Request) -> tuple[Any, Any, Any, Any]:
         actor = ctx.actor(request)
         options = target_choices(services, actor, "user")
+        drills = scenario_choices(services, actor)  # the library and the actor's teams' published drills
         return (
             gr.Dropdown(choices=options, value=options[0][1] if options else None),
             table(assignment_rows(services, actor), LIST_HEADERS),
             gr.Dropdown(choices=suggestion_choices(services, actor), value=None),
+            gr.Dropdown(choices=drills),
         )
 
     def on_suggest(value: str | None, request: gr.Request) -> tuple[Any, ...]:
@@ -230,7 +235,7 @@ def build_assign_section(ctx: PageContext) -> dict[str, Any]:
     return {
         "created": created,
         "refresh": refresh,
-        "refresh_outputs": [target, listing, suggest],
+        "refresh_outputs": [target, listing, suggest, scenario],
         "form": [scenario, difficulty, kind, target],
         "kind": kind,
     }

@@ -12,6 +12,7 @@ from simulator.services.app_services import AppServices
 from simulator.services.scorecards import overall, pretty
 from simulator.store.sessions import SessionRecord
 from simulator.web import charts
+from simulator.web.peer_review_page import build_share_section
 from simulator.web.session_view import session_panel
 from simulator.web.text import STATUS_WORDS, short, when, words_for
 from simulator.web.ui_common import PageContext, table
@@ -81,6 +82,7 @@ def build_history_tabs(ctx: PageContext) -> None:
                 plot = gr.Plot(label="Competencies")
                 card = gr.Markdown(elem_id="history-card")
         notes = gr.Markdown()
+        build_share_section(ctx, pick, prefix="history")  # share with a teammate; peer vs automatic
     with gr.Tab("Progress", id="progress", visible=False) as prog_tab:
         prog_refresh = gr.Button("Refresh", size="sm")
         comp_plot = gr.Plot(label="Per competency", elem_id="progress-chart")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from simulator.content.models import Scenario
+from simulator.content.models import Persona, Scenario
 from simulator.errors import SparringError
 from simulator.services.access import User
 from simulator.services.app_services import AppServices
@@ -51,9 +51,15 @@ class CallUpdate:
     hints: list[str] = field(default_factory=list)
 
 
-def scenario_choices(services: AppServices) -> list[tuple[str, str]]:
-    """(label, id) pairs for the scenario picker."""
-    return [(f"{s.title} [{pretty_id(s.kind)}]", s.id) for s in services.practice.scenarios()]
+def scenario_choices(services: AppServices, actor: User | None = None) -> list[tuple[str, str]]:
+    """(label, id) pairs for the scenario picker: the library, plus the published drills of the
+    actor's teams (the Drill studio's, current version) when an actor is given."""
+    return [choice_of(s) for s in services.drills.playable(actor)]
+
+
+def choice_of(s: Scenario) -> tuple[str, str]:
+    """A drill as the scenario picker lists it."""
+    return (f"{s.title} [{pretty_id(s.kind)}]", s.id)
 
 
 def persona_choices(services: AppServices, scenario_id: str | None) -> list[tuple[str, str]]:
@@ -96,6 +102,11 @@ def brief_markdown(services: AppServices, scenario_id: str | None, persona_id: s
         p = lib.persona(persona_id or s.persona)
     except SparringError as exc:
         return f"**{esc(exc)}**"
+    return brief_text(s, p, difficulty)
+
+
+def brief_text(s: Scenario, p: Persona, difficulty: str) -> str:
+    """The brief of a scenario and buyer as the rep reads it (also the Drill studio's preview)."""
     variant = s.difficulties.get(difficulty)  # type: ignore[call-overload]
     stages = "\n".join(f"{i + 1}. **{esc(pretty_id(st.id))}**: {esc(st.goal)}" for i, st in enumerate(s.stages))
     return (

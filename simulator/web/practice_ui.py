@@ -196,8 +196,11 @@ def build_practice_tab(ctx: PageContext) -> None:
         s = services.practice.library.scenarios.get(sid or "")
         if s is None:
             raise gr.Error("That drill is not in the scenario library.")
+        picked = gr.Dropdown(value=sid)
+        if sid in services.practice.library.owners:  # a team's drill (an assignment may name an older version)
+            picked = gr.Dropdown(choices=[*page.scenario_choices(services), page.choice_of(s)], value=sid)
         return (
-            gr.Dropdown(value=sid),
+            picked,
             gr.Dropdown(choices=options, value=options[0][1] if options else None),
             gr.Radio(value=diff),
             page.brief_markdown(services, sid, None, diff),
@@ -233,7 +236,24 @@ def build_practice_tab(ctx: PageContext) -> None:
     retry.click(on_retry, [call], outputs)
     picker = [scenario, persona, difficulty, brief, rubric, ctx.tabs]
     next_btn.click(on_next, [drill, call], picker).success(on_start, [scenario, persona, difficulty], outputs)
+
+    def on_drills(current: str | None, request: gr.Request) -> Any:
+        """The signed-in user's drills: the library plus their teams' published ones (Drill studio)."""
+        try:
+            actor = ctx.actor(request)
+        except gr.Error:  # not signed in (yet)
+            return gr.Dropdown()
+        options = page.scenario_choices(services, actor)
+        ids = {v for _, v in options}
+        lib = services.practice.library
+        if current and current not in ids and current in lib.scenarios and services.drills.may_play(actor, current):
+            options.append(page.choice_of(lib.scenarios[current]))  # an older version picked from an assignment
+            ids.add(current)
+        return gr.Dropdown(choices=options, value=current if current in ids else (options[0][1] if options else None))
+
+    tab.select(on_drills, [scenario], scenario)
     ctx.refs["practice"] = {
+        "drills": (on_drills, [scenario], scenario),
         "tab": tab,
         "picker": picker,
         "pick": pick_drill,

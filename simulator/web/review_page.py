@@ -11,6 +11,7 @@ from simulator.services.access import User
 from simulator.services.app_services import AppServices
 from simulator.web.assign_page import target_choices
 from simulator.web.history_page import session_label
+from simulator.web.peer_review_page import build_share_section
 from simulator.web.session_view import notes_markdown, session_panel
 from simulator.web.text import esc
 from simulator.web.ui_common import PageContext
@@ -67,6 +68,7 @@ def build_review_section(ctx: PageContext) -> dict[str, Any]:
         save = gr.Button("Save note", variant="primary", elem_id="note-save")
         status = gr.Markdown(elem_id="note-status")
         notes = gr.Markdown(elem_id="notes")
+        build_share_section(ctx, session, prefix="review", manager=True)  # open to the team; peer scores
 
     def on_rep(rep_id: str | None, request: gr.Request) -> tuple[Any, Any]:
         actor = ctx.actor(request)

@@ -10,7 +10,7 @@ Routes (added to the FastAPI app in front of the Gradio UI, see :mod:`simulator.
 - ``GET/POST /logout``: sign out of this browser, or everywhere (every session of the account).
 - ``GET/POST /account/password``: choose a new password. Users with a one-time password can
   reach nothing else. A change ends every session of the account and starts a new one here.
-- ``GET /exports/{id}``: a CSV export, to its creator only, once (then it is deleted).
+- ``GET /exports/{id}``: a CSV export (or a drill's YAML zip), to its creator only, once (then it is deleted).
 """
 
 from __future__ import annotations
@@ -346,8 +346,8 @@ def add_signin_routes(app: FastAPI, services: AppServices, pool: HashingPool, da
                 "Export it again from the Team tab."), status=404)
         return Response(
             download.content,
-            media_type="text/csv; charset=utf-8",
-            headers={
+            media_type="application/zip" if download.filename.endswith(".zip") else "text/csv; charset=utf-8",
+            headers={  # a zip: a drill exported from the Drill studio
                 "Content-Disposition": f'attachment; filename="{download.filename}"',
                 "Cache-Control": "no-store",
             },

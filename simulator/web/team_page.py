@@ -13,6 +13,7 @@ from simulator.services.access import User
 from simulator.services.app_services import AppServices
 from simulator.web import charts
 from simulator.web.assign_page import build_assign_section
+from simulator.web.peer_review_page import build_review_activity
 from simulator.web.review_page import build_review_section
 from simulator.web.text import esc, short, when
 from simulator.web.ui_common import PageContext, table
@@ -138,6 +139,7 @@ def build_team_tab(ctx: PageContext) -> None:
                     label="Suggested assignments (each rep's weakest competency)",
                     elem_id="team-suggestions",
                 )
+                build_review_activity(ctx, team)  # peer review activity, last 30 days
             assign = build_assign_section(ctx)
             review = build_review_section(ctx)
 

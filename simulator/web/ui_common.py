@@ -15,7 +15,9 @@ from simulator.services.access import User
 from simulator.services.app_services import AppServices
 from simulator.web.auth import current_user
 
-TAB_IDS = ("home", "practice", "history", "progress", "assignments", "cohort", "team", "admin", "account")
+TAB_IDS = (
+    "home", "practice", "history", "progress", "reviews", "assignments", "cohort", "team", "studio", "admin", "account"
+)
 
 
 @dataclass

@@ -29,15 +29,15 @@ def test_the_app_builds_without_loading_a_model(settings: Settings) -> None:
 
 def test_each_role_sees_its_tabs(services: AppServices, org: Org) -> None:
     assert account_page.visible_tabs(services, org.rep) == (
-        ["home", "practice", "history", "progress", "assignments", "account"],
+        ["home", "practice", "history", "progress", "reviews", "assignments", "account"],
         "home",  # the Home tab, which says what to do next, opens after sign-in
     )
     cohort = services.cohorts.create_cohort(org.admin, "Starters")
     services.cohorts.add_member(org.admin, cohort.id, org.rep.id)
     assert "cohort" in account_page.visible_tabs(services, org.rep)[0]
     manager_tabs = account_page.visible_tabs(services, org.manager)[0]
-    assert "team" in manager_tabs and "admin" not in manager_tabs
-    assert {"team", "admin"} <= set(account_page.visible_tabs(services, org.admin)[0])
+    assert "team" in manager_tabs and "studio" in manager_tabs and "admin" not in manager_tabs
+    assert {"team", "studio", "admin"} <= set(account_page.visible_tabs(services, org.admin)[0])
 
 
 def test_a_one_time_password_shows_only_the_account_tab_until_changed(
