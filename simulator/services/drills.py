@@ -674,20 +674,11 @@ class _CliPractice:
 @contextlib.contextmanager
 def open_drills(settings: Any) -> Iterator[tuple[DrillService, TeamService]]:
     """The studio over the configured store, for ``sparring drills`` (no graph, no web app)."""
-    from simulator.content.loader import load_library
-    from simulator.store.db import create_db_engine, init_schema
+    from simulator.services.user_admin import open_store
 
-    if not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_db_engine(settings.resolved_database_url)
-    try:
-        init_schema(engine, marker_dir=None if engine.dialect.name == "sqlite" else settings.data_dir)
-        library = load_library([settings.content_dir] if settings.content_dir else [])
-        teams = TeamService(engine)
+    with open_store(settings) as (engine, library, teams):
         yield (DrillService(DrillStore(engine), library, teams,
                             sample_llm=embedded_sample_llm(_CliPractice(settings))), teams)
-    finally:
-        engine.dispose()
 
 
 def find_drill(service: DrillService, ref: str, team_id: str | None = None) -> DrillSummary:

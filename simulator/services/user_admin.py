@@ -10,8 +10,10 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
+
 from simulator.config import Settings
-from simulator.content.loader import load_library
+from simulator.content.loader import ContentLibrary, load_library
 from simulator.services.access import User
 from simulator.services.accounts import AccountService, SignInPolicy
 from simulator.services.cohorts import CohortService
@@ -27,19 +29,26 @@ class AdminServices:
 
 
 @contextlib.contextmanager
-def open_admin(settings: Settings) -> Iterator[AdminServices]:
-    """Accounts, teams and cohorts over the configured store (schema created if needed)."""
+def open_store(settings: Settings) -> Iterator[tuple[Engine, ContentLibrary, TeamService]]:
+    """The configured store (schema created if needed), the content library and the teams, for
+    command-line services that need no graph and no model; the engine is disposed on exit."""
     if not settings.database_url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_db_engine(settings.resolved_database_url)
     try:
         init_schema(engine, marker_dir=None if engine.dialect.name == "sqlite" else settings.data_dir)
         library = load_library([settings.content_dir] if settings.content_dir else [])
-        teams = TeamService(engine)
-        accounts = AccountService(engine, policy=SignInPolicy.from_settings(settings))
-        yield AdminServices(accounts, teams, CohortService(engine, library, teams))
+        yield engine, library, TeamService(engine)
     finally:
         engine.dispose()
+
+
+@contextlib.contextmanager
+def open_admin(settings: Settings) -> Iterator[AdminServices]:
+    """Accounts, teams and cohorts over the configured store (schema created if needed)."""
+    with open_store(settings) as (engine, library, teams):
+        accounts = AccountService(engine, policy=SignInPolicy.from_settings(settings))
+        yield AdminServices(accounts, teams, CohortService(engine, library, teams))
 
 
 def add_user(
