@@ -100,6 +100,19 @@ class _Line:
     seconds: float | None = None
 
 
+def _planned_end(line: _Line) -> float | None:
+    """When the buyer's line would have finished playing had nobody cut in: the clips played or
+    scheduled, then each synthesised clip still queued, back to back."""
+    end: float | None = None
+    for clip in line.clips:
+        if clip.end is not None:
+            end = clip.end if end is None else max(end, clip.end)
+        else:
+            start = end if end is not None else line.cut_at
+            end = None if start is None else start + clip.speech.duration
+    return end
+
+
 def _escape(text: str) -> str:
     from html import escape
 
@@ -316,7 +329,9 @@ class HandsFreeCall:
         with self._lock:
             previous = self._line
             cut = previous.cut_at is not None
-            ended_at = previous.cut_at if cut else max([c.end for c in previous.clips if c.end] or [0.0]) or None
+            # on a barge-in the pause is measured against where the buyer's line would have ended, so
+            # talking over the buyer gives a negative pause (simulator/engine/speech.py)
+            ended_at = _planned_end(previous) if cut else max([c.end for c in previous.clips if c.end] or [0.0]) or None
             seconds = previous.seconds if cut else (sum(c.speech.duration for c in previous.clips) or None)
             speech = speech_payload(
                 heard, recording_started=started, buyer_audio_ended=ended_at, buyer_speech_s=seconds,

@@ -242,6 +242,8 @@ def test_hands_free_turn_then_barge_in_cuts_the_buyer_line() -> None:
         speech = service.sent[1][1]
         assert speech is not None and speech["buyer_heard_words"] == len(heard)
         assert 0.9 < speech["buyer_speech_s"] < 1.7
+        # the rep spoke 1.3 s into a 6 s line: the pause is negative, by about what was left unsaid
+        assert -5.5 < speech["pause_s"] < -4.0, speech["pause_s"]
     finally:
         call.close()
 
