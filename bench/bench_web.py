@@ -5,6 +5,7 @@
     python bench/bench_web.py --users 20 --messages 10
     python bench/bench_web.py --skip-startup --users 50 --postgres          # SQLite, then PostgreSQL
     python bench/bench_web.py --skip-startup --users 50 --postgres --profile --no-burst
+    python bench/bench_web.py --cpu-only 20 --messages 8 --postgres   # CPU per message, no queueing
 
 1. ``python app.py`` in a fresh process (empty data dir, free port) until ``GET /`` answers 200:
    the whole cold start (imports, store, first admin, page build, server). Models load lazily, so
@@ -504,6 +505,48 @@ def simulated_users(
     }
 
 
+def cpu_per_message(sessions: int, messages: int, *, database_url: str | None = None) -> dict[str, Any]:
+    """CPU one message costs through ``PracticeService.send``, one message at a time (no queueing).
+
+    ``sessions`` calls of ``messages`` messages each, in one thread, with the scripted fake model,
+    after a warm-up (the embedding model loaded, statements prepared). The process's CPU
+    (``os.times``: every thread, LangGraph's background writes included) and, on a local PostgreSQL,
+    its server processes' CPU, per message. Wall-clock latency is not the point: on a shared machine
+    compare two versions by running them at the same time, so that both see the same load.
+    """
+    from simulator.config import Settings
+    from simulator.llm.scripted import ScriptedLLM
+    from simulator.session import PracticeService
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp), cache_dir=Path(tmp) / "cache", llm="template",
+                            database_url=database_url)
+        with PracticeService.open(settings, llm=ScriptedLLM(fallback=lambda r: "Well.")) as practice:
+
+            def play(n_sessions: int, n_messages: int) -> int:
+                ids = [str(list(practice.start("saas-discovery-ops", difficulty="easy"))[0].get("session_id"))
+                       for _ in range(n_sessions)]
+                for i in range(n_messages):
+                    for sid in ids:
+                        list(practice.send(sid, LINES[i % len(LINES)]))
+                return n_sessions * n_messages
+
+            play(2, 3)
+            server_before = postgres_cpu_s(database_url) if database_url else None
+            before = os.times()
+            sent = play(sessions, messages)
+            after = os.times()
+            server_after = postgres_cpu_s(database_url) if database_url else None
+    server = (sum(v - server_before.get(pid, 0.0) for pid, v in server_after.items())
+              if server_before is not None and server_after is not None else None)
+    return {
+        "backend": "PostgreSQL" if database_url else "SQLite",
+        "messages": sent,
+        "cpu_ms": (after.user - before.user + after.system - before.system) * 1000 / sent,
+        "server_cpu_ms": server * 1000 / sent if server is not None else None,
+    }
+
+
 def _summary(r: dict[str, Any]) -> str:
     mode = f"think time ~{r['think_s']:g} s" if r["think_s"] else "burst, no think time"
     return (
@@ -551,6 +594,11 @@ def main() -> None:
     parser.add_argument(
         "--switch-interval", type=float, help="sys.setswitchinterval() for the run (Python's default: 0.005 s)"
     )
+    parser.add_argument(
+        "--cpu-only", type=int, metavar="SESSIONS",
+        help="only the CPU per message: SESSIONS calls of --messages messages, one message at a time "
+        "(SQLite, and PostgreSQL with --postgres); see cpu_per_message()",
+    )
     args = parser.parse_args()
     if args.switch_interval:
         sys.setswitchinterval(args.switch_interval)
@@ -560,6 +608,14 @@ def main() -> None:
         if not url:
             parser.error('--postgres needs SPARRING_TEST_DATABASE_URL (eval "$(.ci/postgres.sh)")')
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    if args.cpu_only:
+        for backend_url in (None, url) if url else (None,):
+            with fresh_postgres_schema(backend_url) if backend_url else contextlib.nullcontext() as run_url:
+                r = cpu_per_message(args.cpu_only, args.messages, database_url=run_url)
+            server = f" + {r['server_cpu_ms']:.1f} ms in PostgreSQL" if r["server_cpu_ms"] is not None else ""
+            print(f"{r['backend']}: {r['messages']} messages one at a time, CPU per message {r['cpu_ms']:.1f} ms "
+                  f"here{server}; load average {os.getloadavg()[0]:.1f}", flush=True)
+        return
     ok = True
     if not args.skip_startup:
         runs = [first_page_seconds() for _ in range(args.startup_runs)]

@@ -196,6 +196,52 @@ def test_postgres_connections_use_async_commit(postgres_url: str) -> None:
     strict.dispose()
 
 
+@pytest.mark.postgres
+def test_postgres_engine_autocommits_and_write_transactions_are_atomic(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One statement or a read takes a pooled connection as it is (autocommit: no BEGIN/COMMIT, and no
+    switching the driver into autocommit and back, 6 driver calls per statement); a write transaction
+    is a real one: all or nothing."""
+    from psycopg import Connection as PgConnection
+    from sqlalchemy import text
+
+    from simulator.store.db import read_transaction, single_statement, write_transaction
+
+    eng = create_db_engine(postgres_url)
+    switches: list[str] = []
+    original_autocommit = PgConnection._set_autocommit_gen
+
+    def counted(self: Any, value: bool) -> Any:
+        switches.append(f"autocommit={value}")
+        return original_autocommit(self, value)
+
+    monkeypatch.setattr(PgConnection, "_set_autocommit_gen", counted)
+    try:
+        with single_statement(eng) as conn:
+            conn.execute(text("CREATE TABLE t (x integer PRIMARY KEY)"))
+        switches.clear()
+        for _ in range(3):
+            with single_statement(eng) as conn:
+                assert conn.connection.dbapi_connection.autocommit  # type: ignore[union-attr]
+                conn.execute(text("INSERT INTO t SELECT coalesce(max(x), 0) + 1 FROM t"))
+            with read_transaction(eng) as conn:
+                assert conn.connection.dbapi_connection.autocommit  # type: ignore[union-attr]
+                assert (conn.execute(text("SELECT count(*) FROM t")).scalar() or 0) > 0
+        assert switches == []
+        with pytest.raises(IntegrityError), write_transaction(eng) as conn:
+            assert not conn.connection.dbapi_connection.autocommit  # type: ignore[union-attr]
+            conn.execute(text("INSERT INTO t VALUES (100)"))
+            conn.execute(text("INSERT INTO t VALUES (1)"))  # a duplicate: the first insert goes too
+        with write_transaction(eng) as conn:
+            conn.execute(text("INSERT INTO t VALUES (200)"))
+        with read_transaction(eng) as conn:
+            assert conn.execute(text("SELECT x FROM t WHERE x >= 100")).scalars().all() == [200]
+            assert conn.connection.dbapi_connection.autocommit  # type: ignore[union-attr]  # given back as it was
+    finally:
+        eng.dispose()
+
+
 def test_settings_default_url_works(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "fresh" / "dir")
     eng = create_db_engine(settings.resolved_database_url)

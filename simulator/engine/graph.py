@@ -1,11 +1,15 @@
-"""The session graph: understand → direct → act, with the rep's turn as an ``interrupt()``.
+"""The session graph: understand (and direct) → act, with the rep's turn as an ``interrupt()``.
 
-    START → start → act ─┬─► rep_turn ─┬─► understand → direct → act …
+    START → start → act ─┬─► rep_turn ─┬─► understand → act …   (reads the message, applies the rules)
                          │             └─► wrap_up → END     (the rep ended the call)
                          └─► wrap_up → END                   (the buyer ended it)
 
-Decisions are made in code (``direct``); the LLM only voices them (``act``). The LLM call and the
-human wait live in separate nodes, because a node re-runs from its top when resumed.
+Decisions are made in code (the director, called by ``understand``); the LLM only voices them
+(``act``). The LLM call and the human wait live in separate nodes, because a node re-runs from its
+top when resumed. Reading the message and applying the buyer's rules are one node: both are
+deterministic and have no side effects, so one checkpoint covers them (a step costs a checkpoint
+write, a round trip on PostgreSQL). The ``direct`` node is kept, with no edge into it, for
+checkpoints an older version saved between the two: such a run resumes there and goes on to ``act``.
 """
 
 from __future__ import annotations
@@ -89,7 +93,8 @@ def rep_turn_node(state: SessionState) -> dict[str, Any]:
 
 
 def understand_node(state: SessionState, runtime: Runtime[SessionContext]) -> dict[str, Any]:
-    """Analyse the rep's message deterministically and record it (with its speech data, if spoken).
+    """Analyse the rep's message deterministically, record it (with its speech data, if spoken), then
+    apply the buyer's rules and choose its move (what :func:`direct_node` does, in the same step).
 
     When the rep's speech data says how long the buyer's last line played, that buyer record is
     re-recorded with ``speech_s`` (the transcript reducer replaces it by index).
@@ -109,11 +114,14 @@ def understand_node(state: SessionState, runtime: Runtime[SessionContext]) -> di
         record["speech_s"], record["delivery"] = spoken
     get_stream_writer()({"type": "turn", "record": record})
     buyer = buyer_with_speech(transcript, speech)
-    return {"analysis": analysis, "transcript": ([buyer] if buyer else []) + [record]}
+    buyer_state, move = direct(ctx.director, state["buyer"], analysis, text)
+    return {"analysis": analysis, "transcript": ([buyer] if buyer else []) + [record], "buyer": buyer_state,
+            "move": move}
 
 
 def direct_node(state: SessionState, runtime: Runtime[SessionContext]) -> dict[str, Any]:
-    """Apply the buyer's rules and choose its move."""
+    """Apply the buyer's rules and choose its move: only for a checkpoint an older version saved
+    between reading the message and directing (``understand`` does both now)."""
     analysis = state["analysis"]
     assert analysis is not None
     buyer, move = direct(runtime.context.director, state["buyer"], analysis, state["pending_rep"] or "")
@@ -186,7 +194,7 @@ def build_graph(
     g.add_edge("start", "act")
     g.add_conditional_edges("act", route_after_act)
     g.add_conditional_edges("rep_turn", route_after_rep)
-    g.add_edge("understand", "direct")
-    g.add_edge("direct", "act")
+    g.add_edge("understand", "act")
+    g.add_edge("direct", "act")  # no edge in: see the module docstring
     g.add_edge("wrap_up", END)
     return g.compile(checkpointer=checkpointer)

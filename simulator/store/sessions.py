@@ -190,6 +190,23 @@ _FINISH_TURN = (
 """The session's side of :meth:`SessionStore.finish_turn`: count, time, and the release (if still held)."""
 
 
+def _claim_statement(take_over: bool, owned: bool) -> Any:
+    conditions = [sessions.c.id == bindparam("sid", type_=sessions.c.id.type), sessions.c.status == "active",
+                  sessions.c.turn_holder == bindparam("previous", type_=Text) if take_over
+                  else sessions.c.turn_holder.is_(None)]
+    if owned:
+        conditions.append(sessions.c.user_id == bindparam("owner", type_=sessions.c.user_id.type))
+    return (update(sessions).where(*conditions)
+            .values(turn_holder=bindparam("new_holder", type_=Text), turn_until=bindparam("until", type_=Float))
+            .returning(*sessions.c))
+
+
+_CLAIM = {(take_over, owned): _claim_statement(take_over, owned) for take_over in (False, True)
+          for owned in (False, True)}
+"""The turn's compare-and-set ``UPDATE … RETURNING``, by (taking over from ``previous``?, owner checked?):
+built once, so a claim does not build and cache-key a new statement (one per message)."""
+
+
 def _finish_turn_pg() -> Any:
     """:data:`_FINISH_TURN` with the turns' ``INSERT`` as a data-modifying CTE (PostgreSQL): one
     statement, the rows one JSON array (``json_to_recordset``), so the SQL text is the same for any
@@ -443,24 +460,21 @@ class SessionStore:
             SessionClosedError: the session has ended.
             TurnBusyError: someone else holds an unexpired lease.
         """
-        return self._claim(session_id, holder, lease_s, sessions.c.turn_holder.is_(None), owner)
+        return self._claim(session_id, holder, lease_s, None, owner)
 
     def take_over_turn(self, session_id: str, holder: str, previous: str, lease_s: float, *,
                        owner: str | None = None) -> SessionRecord:
         """Take the turn from ``previous`` (a holder known to be dead), only if it still holds it."""
-        return self._claim(session_id, holder, lease_s, sessions.c.turn_holder == previous, owner)
+        return self._claim(session_id, holder, lease_s, previous, owner)
 
-    def _claim(self, session_id: str, holder: str, lease_s: float, condition: Any, owner: str | None) -> SessionRecord:
+    def _claim(self, session_id: str, holder: str, lease_s: float, previous: str | None,
+               owner: str | None) -> SessionRecord:
+        """Claim if nobody holds the turn (``previous`` None) or ``previous`` does."""
         now = self._clock()
-        conditions = [sessions.c.id == session_id, sessions.c.status == "active", condition]
-        if owner is not None:
-            conditions.append(sessions.c.user_id == owner)
-        stmt = (update(sessions)
-                .where(*conditions)
-                .values(turn_holder=holder, turn_until=now + lease_s)
-                .returning(*sessions.c))
+        params = {"sid": session_id, "new_holder": holder, "until": now + lease_s, "previous": previous,
+                  "owner": owner}
         with single_statement(self._engine) as conn:  # why it failed is read after, only on failure
-            row = conn.execute(stmt).first()
+            row = conn.execute(_CLAIM[previous is not None, owner is not None], params).first()
             if row is not None:
                 return _record(row)
             current = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
