@@ -14,6 +14,7 @@ Two levels (docs/voicing.md):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -138,7 +139,20 @@ def clean_line(raw: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+@functools.lru_cache(maxsize=64)
+def _any_phrase(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for a whole phrase list: most lines contain none, and one search says so."""
+    words = sorted((p for p in phrases if p not in ("[", "{")), key=len, reverse=True)
+    marks = [re.escape(p) for p in phrases if p in ("[", "{")]
+    parts = ([rf"(?<![a-z'])(?:{'|'.join(map(re.escape, words))})(?![a-z'])"] if words else []) + marks
+    return re.compile("|".join(parts) or r"(?!x)x")
+
+
 def _phrase(text: str, phrases: Iterable[str]) -> str | None:
+    """The first phrase of ``phrases`` (in their order) found in ``text`` as whole words, or None."""
+    phrases = tuple(phrases)
+    if not _any_phrase(phrases).search(text):
+        return None
     for p in phrases:
         if p in ("[", "{"):
             if p in text:
