@@ -51,7 +51,7 @@ def _print_rep(title: str, report: Report) -> None:
 def _buyer(items: list[dict[str, Any]]) -> None:
     scores = {name: LabelScore() for name in BUYER_LABELS}
     for item in items:
-        reading = read_buyer(item["text"])
+        reading = read_buyer(item["text"], previous_rep_line=(item.get("context") or {}).get("previous_rep_line") or "")
         for name in BUYER_LABELS:
             scores[name].add(bool(item["labels"][name]), reading.labels[name])
     print(f"\nbuyer lines ({len(items)})")

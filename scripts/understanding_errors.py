@@ -1,6 +1,11 @@
 """Show where the reader disagrees with the corpus on the train or dev split (never test).
 
-    python scripts/understanding_errors.py [train|dev] [--rules] [--label NAME] [--buyer]
+    python scripts/understanding_errors.py [train|dev] [--rules] [--label NAME]
+
+The shipped rep models are fitted on train + dev, so their errors here are in-sample (few, and
+flattering). For honest errors, each read by models that never saw it, use the cross-validation:
+
+    python scripts/train_understanding.py --cv-only --errors is_pitch
 """
 
 from __future__ import annotations

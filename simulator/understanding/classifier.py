@@ -1,7 +1,8 @@
-"""Learned label models: logistic regression over [sentence embedding, rule features].
+"""Learned label models: logistic regression over [sentence embedding, rule features, hashed words].
 
-Trained by ``scripts/train_understanding.py`` on the corpus's train split (thresholds chosen on the
-dev split) and shipped as ``models/*.npz``; prediction is a dot product in numpy.
+Trained by ``scripts/train_understanding.py`` on the corpus's train and dev splits (regularisation and
+decision thresholds chosen by 5-fold cross-validation over them; the test split is never used) and
+shipped as ``models/*.npz``; prediction is a dot product in numpy.
 """
 
 from __future__ import annotations

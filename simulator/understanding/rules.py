@@ -40,7 +40,10 @@ def all_phrases(text: str, items: Iterable[str]) -> list[str]:
 _TERM_TRADE = re.compile(
     r"\b(?:on|with|for|over) (?:a |the )?(?:one|two|three|four|five|multi|\d+)[- ]?(?:year|yr|month)s?"
     r"(?: (?:term|deal|commitment|contract|agreement|renewal))?\b"
-    r"|^(?:sign|commit|add|bundle|prepay|pay|put|bring|move|give me|get me)\b.{3,80}\b(?:and|then)\b"
+    r"|^(?:sign|commit|add|bundle|prepay|pay|put|bring|move|give me|get me|double|triple|bump|extend|upgrade|lock"
+    r"|meet me|you sign|go to|go for|take the|make it)\b.{3,80}\b(?:and|then)\b"
+    r"|\b(?:all i'd ask|all i ask|all we'd ask|i just need|we just need|just need (?:the|a|you)"
+    r"|worth \d+ ?(?:%|percent) to (?:me|us))\b|(?:->|→)"
 )
 """A concession tied to a longer term ('on a two year, 47 is doable') or an imperative ('sign X and…')."""
 _COURTESY_CALL = re.compile(
@@ -158,6 +161,26 @@ _RESTATED = re.compile(
 describes as usual pricing is not a new concession."""
 
 
+_NEGATED = re.compile(
+    r"\b(?:don't|dont|do not|doesn't|won't|wont|will not|can't|cant|cannot|not|no|never|unable to)"
+    r"(?: [a-z']+){0,3} $"
+)
+"""A concession word said as a refusal ('we don't discount', 'not gonna cut the price', 'I can't drop the
+price')."""
+
+
+def _unnegated(low: str, hits: list[str]) -> list[str]:
+    """The concession phrases said at least once without a negation just before them in their clause."""
+    kept = []
+    for hit in hits:
+        for m in phrase_pattern((hit,)).finditer(low):
+            clause = re.split(r"[.,;:!?]|\bbut\b", low[max(0, m.start() - 40) : m.start()])[-1]
+            if not _NEGATED.search(clause):
+                kept.append(hit)
+                break
+    return kept
+
+
 def _restated(amount: Amount) -> bool:
     return bool(_RESTATED.search(amount.context[max(0, amount.start - 60) : amount.start]))
 
@@ -250,7 +273,7 @@ def read_rules(
         )
 
     rep_prices = [a.value for a in amounts if a.owner == "rep"]
-    concession_hits = [h for h in all_phrases(low, phrases.CONCESSION)]
+    concession_hits = _unnegated(low, all_phrases(low, phrases.CONCESSION))
     courtesy = find_phrase(low, phrases.NOT_CONCESSION)
     if courtesy:
         concession_hits = [h for h in concession_hits if h not in ("meet you halfway",) or "halfway" in low]

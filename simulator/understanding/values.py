@@ -391,11 +391,18 @@ _THRESHOLD = re.compile(
 _WEAK_REP_CUES = frozenset(("around", "at around", "at about", "runs", "runs about", "for a", "priced", "let's say"))
 
 
+@functools.lru_cache(maxsize=8)
+def _cue_patterns(cues: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each cue's pattern, compiled once (hundreds of patterns overflow the re module's own cache)."""
+    return tuple((cue, re.compile(rf"(?<![a-z]){re.escape(cue)}(?![a-z])")) for cue in cues)
+
+
 def _cues(window: str, cues: tuple[str, ...]) -> list[tuple[int, str]]:
     found = []
-    for cue in cues:
-        for m in re.finditer(rf"(?<![a-z]){re.escape(cue)}(?![a-z])", window):
-            found.append((m.end(), cue))
+    for cue, pattern in _cue_patterns(cues):
+        if cue in window:
+            for m in pattern.finditer(window):
+                found.append((m.end(), cue))
     return found
 
 
@@ -501,6 +508,40 @@ def _named_owner(window: str, value: float, list_price: float | None) -> str | N
     return None
 
 
+_PER_MONTH = re.compile(r"^\s?(?:dollars |bucks )?(?:a|per|/)\s?(?:month|mo)\b|^\s?(?:dollars |bucks )?monthly\b")
+_PER_UNIT = re.compile(
+    r"^\s?(?:dollars |bucks )?(?:a|per|/|for each|each)\s?(?:seat|user|licen[cs]e|truck|vehicle|depot|site|store|head"
+    r"|location|cafe|café|clinic|rep|agent|driver|device|bed|nurse|member)\b"
+)
+
+
+def _outside_range(value: float, after: str, list_price: float | None) -> bool:
+    """Whether an amount is too far from the list price to be a price for this deal. A monthly amount is
+    compared as twelve months; a price per seat, truck or rep cannot be compared ('$70 a rep a month',
+    'per seat drops to 38 dollars')."""
+    if not list_price or _PER_UNIT.match(after):
+        return False
+    if _PER_MONTH.match(after):
+        value *= 12
+    return not PRICE_RANGE[0] * list_price <= value <= PRICE_RANGE[1] * list_price
+
+
+_AFTER_VENDOR = re.compile(r"^[^.?!]{0,40}\b(?:with them|from them|they (?:quoted|offered|charge))\b")
+_REP_SELF = re.compile(r"\b(?:we|we're|our|ours|i|i'm|i'll|i'd|my|us)\b")
+
+
+def _vendor_before(before: str) -> bool:
+    """Another vendor's quote named in this sentence or the one before ('thanks for showing me the acme quote.
+    31 thousand the first year…'), with no 'we/our/I' between it and the amount. (A bare name is not
+    enough: the rep's own product has one too.)"""
+    recent = " ".join(re.split(r"(?<=[.?!])\s", before)[-2:])
+    hits = [m.end() for m in re.finditer(r"\b(?:quote|quoted|competitor|other vendor|another vendor|incumbent"
+                                         r"|their|they're|they are|the other guys)\b", recent)]
+    if not hits:
+        return False
+    return not _REP_SELF.search(recent[max(hits):])
+
+
 def owner_of(low: str, start: int, end: int, value: float, list_price: float | None) -> tuple[PriceOwner, str]:
     """Whose amount this is: the nearest owner cue before it in its clause, or what follows it."""
     after = low[end : end + 60]
@@ -516,7 +557,7 @@ def owner_of(low: str, start: int, end: int, value: float, list_price: float | N
     named = _named_owner(window, value, list_price)
     if named:
         return "competitor", f"another vendor's price ({named!r})"
-    if list_price and not PRICE_RANGE[0] * list_price <= value <= PRICE_RANGE[1] * list_price and (
+    if list_price and _outside_range(value, after, list_price) and (
         _CONCEDED_ITEM.search(window[-60:]) or _AFTER_CONCEDED.match(after)
     ):
         return "rep", "an item the rep gives: " + (
@@ -536,15 +577,14 @@ def owner_of(low: str, start: int, end: int, value: float, list_price: float | N
         found = strong  # 'the other quote is around 190k': 'around' says nothing about whose it is
     if found:
         _pos, cue, owner = max(found, key=lambda f: f[0])
-        if list_price and owner == "rep":
-            lo, hi = PRICE_RANGE[0] * list_price, PRICE_RANGE[1] * list_price
-            if not lo <= value <= hi:
-                return "other", f"far from the list price {list_price:,.0f}"
-        return owner, cue
-    if list_price:
-        lo, hi = PRICE_RANGE[0] * list_price, PRICE_RANGE[1] * list_price
-        if not lo <= value <= hi:
+        if list_price and owner == "rep" and _outside_range(value, after, list_price):
             return "other", f"far from the list price {list_price:,.0f}"
+        return owner, cue
+    if list_price and _outside_range(value, after, list_price):
+        return "other", f"far from the list price {list_price:,.0f}"
+    vendor = _vendor_before(low[:start]) or _AFTER_VENDOR.match(after)
+    if vendor:
+        return "competitor", "another vendor's, named earlier with no owner of its own"
     return "rep", "no other owner named"
 
 
@@ -646,6 +686,23 @@ def _bucket(token: str) -> int:
     return zlib.crc32(token.encode()) % OWNER_HASH_BUCKETS
 
 
+_VENDOR_WORDS = re.compile(
+    r"\b(?:they|they're|theyre|their|theirs|them|quote[sd]?|quoting|vendor|competitor|incumbent|supplier"
+    r"|other (?:guys|option|offer|bid|provider))\b"
+)
+
+_VENDOR_SUBJECT = re.compile(
+    r"\b([a-z][a-z0-9]{3,})(?:'s)? (?:says|said|is|are|was|offers|offered|quoted|came|charges|wants|do|does|can)\b"
+)
+
+
+def _names_vendor(before: str) -> bool:
+    """Whether the buyer's words before an amount put it in another vendor's mouth ('RouteOne says 150',
+    'they're at 99 a truck'): a vendor word, or a word outside the common vocabulary (a company name)."""
+    clause = re.split(r"[.?!;]\s", before)[-1]
+    return bool(_VENDOR_WORDS.search(clause)) or any(is_name(w) for w in _VENDOR_SUBJECT.findall(clause))
+
+
 def said_back(found: list[Amount], previous_buyer_line: str, list_price: float | None) -> list[Amount]:
     """The buyer's own number said back ('you said 47, let's do 47', 'What's behind the $90,000?') is the
     buyer's, not the rep's offer (unless the buyer was quoting another vendor)."""
@@ -659,7 +716,8 @@ def said_back(found: list[Amount], previous_buyer_line: str, list_price: float |
         if match is not None and a.owner == "rep" and not at_list and (
             a.cue == "no other owner named" or a.cue in _WEAK_REP_CUES
         ):
-            owner: PriceOwner = "competitor" if match.owner == "competitor" else "buyer"
+            vendor = match.owner == "competitor" or _names_vendor(match.context[: match.start])
+            owner: PriceOwner = "competitor" if vendor else "buyer"
             a = Amount(a.value, owner, f"the buyer's own number said back ({match.owner} in their line)", a.start,
                        a.end, a.context)
         out.append(a)

@@ -1,4 +1,4 @@
-"""The learned models and the embedding model: shipped, verified, measured on the held-out split."""
+"""The learned models and the embedding model: shipped, verified, and still reading the dev split well."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from simulator.understanding import classifier, corpus
 from simulator.understanding.definitions import BOOLEAN_LABELS
 from simulator.understanding.embedding import Embedder, EmbeddingModelError, model_file
-from simulator.understanding.evaluation import evaluate
+from simulator.understanding.evaluation import Report, evaluate
 from simulator.understanding.reader import read_rep
 
 
@@ -70,34 +70,36 @@ def test_corpus_is_well_formed() -> None:
         assert labels["next_step_time"] is None or labels["next_step"], u["id"]
 
 
-# Floors a little under the figures measured on the held-out test split (docs/benchmarks.md): the
-# test fails when a change makes the reader worse. They are not the targets; the bench reports those.
-TEST_SPLIT_FLOORS = {
-    "question_kind": 0.93, "price_owner": 0.70,
-    "next_step": 0.82, "concession": 0.83, "asks_in_return": 0.84, "acknowledges": 0.86, "is_pitch": 0.79,
-    "greeting": 0.95, "thanks_or_goodbye": 0.96, "ends_call": 0.92, "next_step_timed": 0.92,
+# Floors a little under the cross-validated figures over train + dev (scripts/train_understanding.py,
+# docs/benchmarks.md), or under the dev figure where that is lower (greeting: rules alone, 0.94 on dev).
+# The shipped models are fitted on train + dev, so the dev split is not held out here: these catch a
+# reader that got broken (rules changed without retraining, a feature layout that no longer matches the
+# model file), not how well it generalises. The test split is read only by the bench, once.
+DEV_SPLIT_FLOORS = {
+    "question_kind": 0.95, "price_owner": 0.88,
+    "next_step": 0.87, "concession": 0.86, "asks_in_return": 0.86, "acknowledges": 0.84, "is_pitch": 0.87,
+    "greeting": 0.92, "thanks_or_goodbye": 0.96, "ends_call": 0.95, "next_step_timed": 0.90,
 }
 
 
-def test_reader_holds_its_measured_quality_on_the_test_split() -> None:
-    items = corpus.utterances("test")
-    report = evaluate(items, lambda u: read_rep(
-        u["text"], u["context"].get("list_price"), previous_buyer_line=u["context"].get("previous_buyer_line") or ""
+def _dev_report(use_models: bool) -> Report:
+    items = corpus.utterances("dev")
+    return evaluate(items, lambda u: read_rep(
+        u["text"], u["context"].get("list_price"), use_models=use_models,
+        previous_buyer_line=u["context"].get("previous_buyer_line") or ""
     ).as_json())
-    assert report.question_kind_accuracy >= TEST_SPLIT_FLOORS["question_kind"]
-    assert report.price_owner_accuracy >= TEST_SPLIT_FLOORS["price_owner"]
+
+
+def test_reader_holds_its_quality_on_the_dev_split() -> None:
+    report = _dev_report(use_models=True)
+    assert report.question_kind_accuracy >= DEV_SPLIT_FLOORS["question_kind"]
+    assert report.price_owner_accuracy >= DEV_SPLIT_FLOORS["price_owner"]
     for name, _support, _p, _r, f1 in report.rows():
-        assert f1 >= TEST_SPLIT_FLOORS[name], f"{name}: F1 {f1:.3f} < {TEST_SPLIT_FLOORS[name]}"
+        assert f1 >= DEV_SPLIT_FLOORS[name], f"{name}: dev F1 {f1:.3f} < {DEV_SPLIT_FLOORS[name]}"
 
 
-def test_learned_models_beat_the_rules_alone_on_the_test_split() -> None:
-    items = corpus.utterances("test")
-
-    def score(use_models: bool) -> float:
-        report = evaluate(
-            items, lambda u: read_rep(u["text"], u["context"].get("list_price"), use_models=use_models,
-                                      previous_buyer_line=u["context"].get("previous_buyer_line") or "").as_json()
-        )
+def test_learned_models_beat_the_rules_alone_on_the_dev_split() -> None:
+    def mean_f1(report: Report) -> float:
         return sum(f1 for *_rest, f1 in report.rows()) / len(report.rows())
 
-    assert score(True) > score(False) + 0.05
+    assert mean_f1(_dev_report(use_models=True)) > mean_f1(_dev_report(use_models=False)) + 0.05

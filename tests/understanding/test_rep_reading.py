@@ -132,3 +132,42 @@ def test_every_label_keeps_a_reason() -> None:
     assert {"greeting", "concession", "asks_in_return", "next_step"} <= set(fired)
     joined = " ".join(reading.reasons)
     assert "question" in joined and "price 46,000 is the rep's" in joined
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We don't discount, and the price on the proposal is the price.",
+        "sorry, we don't discount renewals",
+        "not gonna cut the price, sorry",
+    ],
+)
+def test_a_refused_concession_is_not_one(text: str) -> None:
+    assert not read_rep(text, 50_000, use_models=False).labels["concession"]
+
+
+def test_a_refusal_beside_a_real_concession_still_concedes() -> None:
+    reading = read_rep("I can't drop the price, but I can phase the seats over two quarters", 50_000, use_models=False)
+    assert reading.labels["concession"]
+
+
+def test_rates_per_month_or_seat_are_compared_as_rates() -> None:
+    assert [(a.value, a.owner) for a in amounts("$4,000 a month, all in.", 48_000)] == [(4_000, "rep")]
+    assert [(a.value, a.owner) for a in amounts("per seat drops to 38 dollars a seat", 60_000)] == [(38, "rep")]
+    assert [(a.value, a.owner) for a in amounts("that's about $40 an hour loaded", 48_000)] == [(40, "other")]
+
+
+def test_an_amount_after_another_vendors_quote_is_theirs() -> None:
+    found = amounts("thanks for showing me the acme quote. 31 thousand the first year and 36 after", 48_000)
+    assert [a.owner for a in found] == ["competitor", "competitor"]
+    found = amounts("the other quote is lower. We're at 48 thousand", 48_000)
+    assert [a.owner for a in found] == ["rep"]
+
+
+def test_a_vendors_number_said_back_stays_the_vendors() -> None:
+    reading = read_rep("if routeone can really do all 14 depots for 150 then you should take it", 170_000,
+                       use_models=False, previous_buyer_line="RouteOne says 150.")
+    assert [(a.value, a.owner) for a in reading.amounts] == [(150_000, "competitor")]
+    reading = read_rep("ok, 44 it is", 50_000, use_models=False, previous_buyer_line="We could do 44.")
+    assert [(a.value, a.owner) for a in reading.amounts] == [(44_000, "buyer")]
+
