@@ -106,8 +106,17 @@ def pfg_sentences(folder: Path = DEFAULT_FOLDER) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     out: list[dict[str, Any]] = []
+    rep_turn: list[str] = []  # the persuader's latest turn (its sentences): the line the persuadee answers
+    last: tuple[str, str] = ("", "")
     with path.open(encoding="utf-8", newline="") as handle:
         for number, row in enumerate(csv.DictReader(handle)):
+            if row["dialogue_id"] != last[0]:
+                rep_turn = []
+            if row["role"] == "0" and row["text"].strip():
+                if last != (row["dialogue_id"], "0"):
+                    rep_turn = []
+                rep_turn.append(" ".join(row["text"].split()))
+            last = (row["dialogue_id"], row["role"])
             if row["role"] != "1" or not row["text"].strip():
                 continue
             acts = [a for a in (row["ee_label_1"], row["ee_label_2"]) if a]
@@ -120,6 +129,7 @@ def pfg_sentences(folder: Path = DEFAULT_FOLDER) -> list[dict[str, Any]]:
             scored |= true
             out.append({"id": f"pfg-{row['dialogue_id']}-{number}", "dialogue_id": row["dialogue_id"],
                         "text": row["text"].strip(), "acts": acts,
+                        "context": {"previous_rep_line": " ".join(rep_turn)},
                         "labels": {name: name in true for name in BUYER_LABELS}, "scored": scored})
     return out
 
@@ -138,7 +148,8 @@ def score(items: list[dict[str, Any]], rules_only: bool = False) -> tuple[
     times: list[float] = []
     for item in items:
         start = time.perf_counter()
-        reading = read_buyer(item["text"], use_models=not rules_only)
+        reading = read_buyer(item["text"], use_models=not rules_only,
+                             previous_rep_line=item["context"]["previous_rep_line"])
         times.append(time.perf_counter() - start)
         act = item["acts"][0]
         per_act[act]["n"] += 1

@@ -420,7 +420,7 @@ def _act_stance(text: str, acts: set[str]) -> int:
     return 1 if acts & _AGREE_ACTS else -1 if acts & _REFUSE_ACTS else 0
 
 
-def diagnostic_features(d: Dialogue, read: Callable[[str], dict[str, bool]] | None) -> dict[str, float | None]:
+def diagnostic_features(d: Dialogue, read: Callable[[str, str], dict[str, bool]] | None) -> dict[str, float | None]:
     """What in the persuadee's replies predicts donation: PFG's annotated acts (the grader cannot see
     them; an upper reference) and the same ideas read from the text alone (what a check could read)."""
     buyer_acts = [a for (s, _), a in zip(d.turns, d.acts, strict=True) if s == BUYER]
@@ -462,7 +462,8 @@ def diagnostic_features(d: Dialogue, read: Callable[[str], dict[str, bool]] | No
     asks = [i for i, (s, t) in enumerate(d.turns) if s == REP and "?" in t and _DONATE_ASK.search(t)]
     feats["text: rep asks for a donation (turns)"] = float(len(asks))
     if read is not None:
-        readings = [(i, read(t)) for i, (s, t) in enumerate(d.turns) if s == BUYER]
+        readings = [(i, read(t, d.turns[i - 1][1] if i > 0 and d.turns[i - 1][0] == REP else ""))
+                    for i, (s, t) in enumerate(d.turns) if s == BUYER]
         feats["read_buyer: lines read agrees"] = float(sum(r["agrees"] for _, r in readings))
         feats["read_buyer: lines read refuses"] = float(sum(r["refuses"] for _, r in readings))
         feats["read_buyer: lines read objects"] = float(sum(r["objects"] for _, r in readings))
@@ -494,13 +495,13 @@ def diagnose(
     use_reader: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    read: Callable[[str], dict[str, bool]] | None = None
+    read: Callable[[str, str], dict[str, bool]] | None = None
     if use_reader:
         try:
             from simulator.understanding.buyer import read_buyer
 
-            def read(text: str) -> dict[str, bool]:
-                return dict(read_buyer(text).labels)
+            def read(text: str, previous_rep_line: str) -> dict[str, bool]:
+                return dict(read_buyer(text, previous_rep_line=previous_rep_line).labels)
         except Exception as exc:  # being rewritten; the annotated figures stand without it
             if progress:
                 progress(f"read_buyer unavailable ({type(exc).__name__}: {exc}); text-read features skipped")

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from grading import signals
+from grading.responses import buyer_acts
 from grading.view import CallView, statement_text
 from simulator.engine.understand import words_of
-from simulator.understanding.buyer import read_buyer
+from simulator.understanding.buyer import read_context
 
 
 @dataclass
@@ -94,13 +95,14 @@ def objection_episodes(view: CallView, min_words: int = 12) -> list[Episode]:
                     raised.append(oid)
                     episodes.append(Episode(pos, oid))
     else:
+        acts = buyer_acts(view.turns, view.responses)  # type: ignore[arg-type]
         for pos, turn in enumerate(view.turns):
             if turn["speaker"] != "rep":
                 asked = pos - 1 if pos > 0 and view.turns[pos - 1]["speaker"] == "rep" else None
                 if episodes and not episodes[-1].resolved and asked is not None and view.analyses[asked]["explores"]:
                     continue  # the buyer explaining the open objection's real concern, not a new objection
                 kind = signals.objection_type(view.lows[pos])
-                if kind is None and read_buyer(turn["text"]).labels["objects"]:
+                if kind is None and acts[pos]["objects"]:
                     kind = "concern"
                 if kind and not (episodes and episodes[-1].objection == kind and not episodes[-1].resolved):
                     episodes.append(Episode(pos, kind))
@@ -197,6 +199,10 @@ def next_step(view: CallView) -> NextStep:
         if reply.buyer_pos is None:
             continue
         said = view.lows[reply.buyer_pos]
+        if pos not in asked and read_context(view.text(pos)).information and not signals.mentions_commitment(said):
+            # A yes or no to a later question for information ("Do you use Salesforce?" / "Sure.") answers
+            # that question: it neither accepts nor takes back the ask.
+            continue
         refused = bool(reply.acts.get("refuses")) or signals.names_nothing(said)
         # An amount answers an ask ("50 cents."); elsewhere it may be anything ("I give $20 a month to…").
         amount = pos in asked and signals.names_amount(said) and not reply.acts.get("deflects")

@@ -153,7 +153,8 @@ class Response:
 
 
 def read_responses(turns: list[dict[str, object]], rep_pos: list[int], session: bool) -> dict[int, Response]:
-    """The buyer's reply to every rep line (the next buyer line before the rep speaks again)."""
+    """The buyer's reply to every rep line (the next buyer line before the rep speaks again), read as a reply
+    to that rep line (a bare "Sure." accepts "Can we book Thursday?" but only answers "Do you use SAP?")."""
     out: dict[int, Response] = {}
     rep_set = set(rep_pos)
     for pos in rep_pos:
@@ -166,6 +167,21 @@ def read_responses(turns: list[dict[str, object]], rep_pos: list[int], session: 
         text = str(turns[nxt].get("text", ""))
         move = turns[nxt].get("move")
         kind = str(move["kind"]) if session and isinstance(move, dict) and "kind" in move else None
-        acts = {} if kind is not None else read_buyer(text).labels
+        acts = {} if kind is not None else read_buyer(text, previous_rep_line=str(turns[pos].get("text", ""))).labels
         out[pos] = Response(pos, nxt, text, len(words_of(text.lower())), kind, acts)
+    return out
+
+
+def buyer_acts(turns: list[dict[str, object]], responses: dict[int, Response]) -> dict[int, dict[str, bool]]:
+    """The acts of every buyer line of a real call, by position: a reply already read by
+    :func:`read_responses` is not read again; any other buyer line (the call's first line, a second line
+    in a row) is read as a reply to the last rep line before it."""
+    out = {r.buyer_pos: r.acts for r in responses.values() if r.buyer_pos is not None and r.move is None}
+    last_rep = ""
+    for pos, turn in enumerate(turns):
+        text = str(turn.get("text", ""))
+        if turn.get("speaker") == "rep":
+            last_rep = text
+        elif pos not in out:
+            out[pos] = read_buyer(text, previous_rep_line=last_rep).labels
     return out

@@ -31,7 +31,8 @@ def main() -> None:
     scores = {name: LabelScore() for name in BUYER_LABELS}
     errors: list[str] = []
     for item in items:
-        reading = read_buyer(item["text"], use_models=not args.rules)
+        rep = item["context"].get("previous_rep_line") or ""
+        reading = read_buyer(item["text"], use_models=not args.rules, previous_rep_line=rep)
         wrong = []
         for name in BUYER_LABELS:
             truth, got = bool(item["labels"][name]), reading.labels[name]
@@ -40,7 +41,8 @@ def main() -> None:
                 wrong.append(("+" if got else "-") + name)
         if wrong:
             p = " ".join(f"{k[:3]}={v:.2f}" for k, v in reading.probabilities.items())
-            errors.append(f"{item['id']} {' '.join(wrong):24s} {item['text']!r}  [{p}]  {reading.reasons}")
+            errors.append(f"{item['id']} {' '.join(wrong):24s} {item['text']!r}  [{p}]  {reading.reasons}  "
+                          f"(rep: {rep[:60]!r})")
     print(f"{args.split}: {len(items)} buyer lines ({'rules' if args.rules else 'rules + learned models'})")
     for name, s in scores.items():
         print(f"  {name:9s} n={s.support:3d}  P {s.precision:.3f}  R {s.recall:.3f}  F1 {s.f1:.3f}  "

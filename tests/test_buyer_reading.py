@@ -12,11 +12,11 @@ from simulator.understanding.definitions import BUYER_LABELS
 from simulator.understanding.evaluation import LabelScore
 
 DEV_F1_FLOORS = {"agrees": 0.78, "refuses": 0.75, "objects": 0.70, "asks": 0.93, "deflects": 0.90}
-"""A little under the dev-split F1 of models fitted on train alone (train_understanding.py --buyer
---train-only, B2B + PersuasionForGood tuning half: agrees 0.824, refuses 0.789, objects 0.738, asks
-0.984, deflects 0.941), so the test
-bites when the reader regresses and passes with either model file. The shipped models were also fitted
-on dev, so they score higher here; held-out figures are the test split's (bench/bench_understanding.py)."""
+"""Floors under the B2B out-of-fold F1 of the current settings (scripts/buyer_training.py, 5-fold CV over
+B2B train + dev and PFG's tuning half, with the rep's previous line: agrees 0.887, refuses 0.936,
+objects 0.870, asks 0.990, deflects 0.932), low enough to pass with a model fitted on train alone
+(--train-only), so the test bites when the reader regresses. The shipped models were also fitted on
+dev, so they score higher here; held-out figures are the test split's (bench/bench_understanding.py)."""
 
 
 def labels_of(text: str) -> set[str]:
@@ -101,10 +101,35 @@ def test_commitments_and_negated_commitments_in_any_words() -> None:
     assert "agrees" not in rules("I'd sign today if you drop the onboarding fee.")  # a condition: objects
 
 
+@pytest.mark.parametrize("use_models", [False, True])
+def test_a_yes_or_no_reads_with_the_reps_previous_line(use_models: bool) -> None:
+    """A bare yes or no accepts or refuses a proposal or an ask, and only answers a question for information
+    (CONVENTIONS.md: a label always depends on the rep's previous line)."""
+
+    def read(text: str, rep: str) -> set[str]:
+        return {n for n, on in read_buyer(text, use_models=use_models, previous_rep_line=rep).labels.items() if on}
+
+    assert "agrees" in read("Yes.", "Can we book thirty minutes on Thursday at 10 for a demo?")
+    assert "agrees" in read("Sure.", "Would you like to donate some of your payment to the charity?")
+    assert "agrees" not in read("Sure.", "Do you use Salesforce for your customer records?")
+    assert "agrees" not in read("Yes, I have.", "Have you heard of Save the Children before?")
+    assert "refuses" in read("No.", "Would you like to donate some of your payment to the charity?")
+    assert "refuses" in read("No.", "Shall we book 30 minutes on Thursday at 2pm for a demo?")
+    assert "refuses" not in read("No.", "Do you have children of your own?")
+    # A phrase that decides still decides after any question.
+    assert "refuses" in read("No thanks, I'm not interested.", "Do you use Salesforce today?")
+
+
+def test_reading_without_a_previous_line_is_the_line_alone() -> None:
+    text = "Fine, but price is going to be a problem."
+    assert read_buyer(text).labels == read_buyer(text, previous_rep_line="").labels
+    assert read_buyer(text).labels == read_buyer(text, previous_rep_line="   ").labels
+
+
 def test_dev_split_f1_stays_above_the_floors() -> None:
     scores = {name: LabelScore() for name in BUYER_LABELS}
     for item in corpus.buyer_lines("dev"):
-        reading = read_buyer(item["text"])
+        reading = read_buyer(item["text"], previous_rep_line=item["context"].get("previous_rep_line") or "")
         for name in BUYER_LABELS:
             scores[name].add(bool(item["labels"][name]), reading.labels[name])
     f1 = {name: round(s.f1, 3) for name, s in scores.items()}

@@ -334,11 +334,122 @@ def _echo(clauses: list[str]) -> bool:
     return False
 
 
+# --- the rep's line the buyer answers -------------------------------------------------------------
+# "Yes, I do." answers "Do you use SAP?" (no label) but accepts "Can we book Thursday?" (agrees); "$1."
+# answers "How much would you like to donate?" (agrees) but counters "The price is $48k." (objects). The
+# reader therefore also sees what kind of line the rep said just before (CONVENTIONS.md: a label always
+# depends on previous_rep_line), read with the rep's own question reader and a few cue lists.
+
+_OFFER_FORM = re.compile(
+    r"^(?:can|could|shall|should|may) (?:we|i)\b|^(?:would|will|does|do|is|are) .{0,60}\b(?:work|suit|fit|sound)s?\b"
+    r"|^(?:would|will|are|do|were) you (?:\w+ )?(?:be )?(?:like|want|willing|interested|open|up for|ready|able|"
+    r"prepared|agree|consider|mind|happy|ok|okay|fine|keen|in)\b|^(?:how|what) about\b|^why (?:don't|not) (?:we|i)\b"
+    r"|^let(?:'s| us)\b|^please\b|^(?:i'd|i would|i) (?:suggest|propose|recommend)\b|^shall\b"
+    r"|^(?:is|would) (?:it|that) (?:be )?(?:ok|okay|alright|all right|fine)\b|^do we have a deal|^(?:are|can) we "
+    r"(?:agreed|good|aligned|on|go)\b|^any chance (?:we|you)\b|^(?:can|could|will|would) you (?:do|commit|sign|"
+    r"make|take|give|donate|contribute|spare|help|join|consider|agree|accept|approve|send|meet|hop|jump|come|"
+    r"introduce|connect|loop|put me|share)\b|\bgood time\b|\b(?:have|got|spare) (?:a|two|a few|five|ten|\w+) "
+    r"(?:minutes?|mins?|moments?|sec|seconds)\b")
+"""Forms that propose or ask for something (a meeting, a price, a commitment), not for information."""
+_NEXT_STEP = re.compile(
+    r"\b(?:book|schedule|set up|meet|meeting|demo|call|chat|pilot|trial|walk ?through|session|workshop|invite|"
+    r"calendar|slot|proposal|quote|contract|paperwork|agreement|order form|deal|discount|terms|move forward|"
+    r"go ahead|proceed|next step|get started|kick off|monday|tuesday|wednesday|thursday|friday|tomorrow|"
+    r"next week|this week|\d ?(?:am|pm)|o'clock|cents?|dollars?|bucks)\b|\$")
+_COMMIT = re.compile(
+    r"\b(?:donat\w*|contribut\w*|give|giving|pledge|chip in|sign(?:ing)?|buy|purchase|commit\w*|order|subscribe|"
+    r"renew|join|how much|what amount|any amount|an amount|part of (?:your|the|it)|some of (?:your|the|it)|"
+    r"your (?:payment|bonus|earnings|task payment))\b")
+_CHECK = re.compile(
+    r"(?:does (?:that|this|it) (?:make sense|sound (?:right|fair|good)|help|answer|address|cover|resonate)|"
+    r"(?:is|was) (?:that|this|it) (?:right|correct|fair|accurate|clear)|did i get (?:that|it|this) right|"
+    r"am i (?:right|correct|close|on track)|makes? sense|fair (?:enough|to say)|with me so far|sound (?:about )?right|"
+    r"(?:,|\s)(?:right|correct|yes|no|yeah)\s*\??$|is that it)")
+_REP_AMOUNT = re.compile(r"\$ ?\d|\d ?(?:k|%|percent|dollars?|cents?|bucks)\b|\b\d{1,3}(?:,\d{3})+\b|"
+                         r"\b(?:hundred|thousand|grand|dollars?|cents?)\b")
+_REQUEST = re.compile(r"^(?:please|let's|let us|how about|what about|i'd (?:suggest|propose|recommend)|"
+                      r"i (?:suggest|propose|recommend)|why don't we|just|you (?:can|could|should|might) (?:\w+ )?"
+                      r"(?:donate|give|contribute|sign|join|try|book|consider))\b")
+_SOFT_NO = re.compile(r"^(?:i'm|we're|i am|we are) (?:all set|good)|don't think so|can't say|not really")
+"""Refusal phrases that, after a question for information, answer it ("How are you?" / "I'm good.")."""
+_BUYER_AMOUNT = re.compile(r"\$|\d|\b(?:dollars?|cents?|bucks|hundred|thousand|grand|percent|half|all of it)\b")
+
+
+@dataclass(frozen=True)
+class RepContext:
+    """What the rep's previous line asked for, as far as it decides what a buyer's yes or no means."""
+
+    present: bool = False
+    question: bool = False
+    """It asks a question (the last one decides open/closed)."""
+    open_question: bool = False
+    closed_question: bool = False
+    proposal: bool = False
+    """A question or request that proposes or asks for something: a meeting, a price, terms."""
+    commitment: bool = False
+    """A question or request for the commitment itself: donate, sign, buy, how much."""
+    check: bool = False
+    """A check of understanding or of the rep's summary ("Does that make sense?", "…, right?")."""
+    amount: bool = False
+    """The rep's line names an amount or a price."""
+
+    @property
+    def asks_decision(self) -> bool:
+        """A yes or no to this line is a decision (it proposes or asks for a commitment)."""
+        return self.proposal or self.commitment
+
+    @property
+    def information(self) -> bool:
+        """A question for information: a yes or no to it answers, it decides nothing ("Do you use SAP?")."""
+        return self.question and not (self.proposal or self.commitment or self.check)
+
+    @property
+    def statement(self) -> bool:
+        """Neither a question nor a request (a pitch, a price, a story)."""
+        return self.present and not (self.question or self.proposal or self.commitment)
+
+
+def read_context(previous_rep_line: str) -> RepContext:
+    """Read the rep's line a buyer line answers. Pure, rules only (no embedding): cheap per buyer line."""
+    if not previous_rep_line or not previous_rep_line.strip():
+        return RepContext()
+    from simulator.understanding.questions import read_questions
+
+    visible = visible_text(previous_rep_line[-MAX_ANALYSED_CHARS:])
+    low = _clean(visible)
+    if not re.search(r"[a-z0-9]", low):
+        return RepContext()
+    parts = sentences(visible)
+    questions = read_questions(parts)
+    asked = [_core(_clean(q.sentence)).rstrip("?!. ") for q in questions]
+    requests = [c for s in parts if _REQUEST.match(c := _core(_clean(s)))]
+    decisive = asked + requests
+    last = questions[-1] if questions else None
+    proposal = any(_OFFER_FORM.search(s) or (_NEXT_STEP.search(s) and not _COMMIT.search(s)) for s in decisive)
+    commitment = any(_COMMIT.search(s) for s in decisive)
+    check = bool(asked) and bool(_CHECK.search(asked[-1] + ("?" if last else "")))
+    return RepContext(
+        present=True, question=last is not None, open_question=last is not None and last.kind == "open",
+        closed_question=last is not None and last.kind == "closed", proposal=proposal, commitment=commitment,
+        check=check, amount=bool(_REP_AMOUNT.search(low)))
+
+
+CONTEXT_FEATURE_NAMES: tuple[str, ...] = (
+    "ctx_present", "ctx_question", "ctx_open_question", "ctx_closed_question", "ctx_proposal", "ctx_commitment",
+    "ctx_check", "ctx_amount", "ctx_information", "ctx_statement",
+    "x_yes_information", "x_yes_decision", "x_yes_check", "x_ack_statement", "x_no_information", "x_no_decision",
+    "x_amount_commitment", "x_amount_rep_amount", "x_accept_decision", "x_short_information",
+    "x_rule_agrees_information", "x_rule_agrees_statement", "x_rule_refuses_information", "x_rule_refuses_decision",
+)
+"""The rep's previous line (ctx_*) and how the buyer's line meets it (x_*: a buyer cue AND a kind of rep line;
+the learned models are linear, so the pairs that flip a reading are given as features)."""
+
 BUYER_FEATURE_NAMES: tuple[str, ...] = (
     "rule_agrees", "rule_refuses", "rule_objects", "rule_asks", "rule_deflects",
     *(f"cue_{name}" for name in CUES),
     "echo", "questions", "question_mark", "log_words", "has_but", "has_not", "short", "exclamation",
     "first_person_future", "number",
+    *CONTEXT_FEATURE_NAMES,
 )
 
 
@@ -358,6 +469,11 @@ class _RuleReading:
     labels: dict[str, bool]
     reasons: dict[str, str]
     features: list[float]
+    vetoes: dict[str, str] = field(default_factory=dict)
+    """Labels the learned model may not add, and why (CONVENTIONS.md, whatever the model reads): a bare
+    'okay' or 'sure' leading an objection to the proposal ('okay, but that's way over budget') is no yes; a
+    yes or no without an acceptance or refusal phrase answers a question for information ("Do you use
+    Salesforce?" / "Sure.") and neither agrees nor refuses."""
 
 
 def _hit(name: str, text: str) -> str | None:
@@ -365,7 +481,8 @@ def _hit(name: str, text: str) -> str | None:
     return m.group(0) if m else None
 
 
-def _rules(low: str, parts: list[str]) -> _RuleReading:
+def _rules(low: str, parts: list[str], context: RepContext | None = None) -> _RuleReading:
+    ctx = context or RepContext()
     clauses = _clauses(low, parts)
     text = " ".join(clauses)
     hits = {name: _hit(name, text) for name in CUES}
@@ -384,6 +501,7 @@ def _rules(low: str, parts: list[str]) -> _RuleReading:
     # Refusal: an explicit no or a refusal phrase; a short 'No, we don't.' answers a factual question.
     no_start = CUES["no_start"].match(clauses[0]) is not None or bool(re.match(r"^(?:yeah|ok|okay) no\b", text))
     factual = bool(CUES["factual_no"].match(clauses[0])) and not hits["refuse"] and not objections \
+        and not ctx.asks_decision \
         and not re.search(r"\b(?:thanks|thank you|sorry|call|interested|need)\b", text)
     no_yeah = bool(re.match(r"^no,? yeah\b", text))
     refuses = (bool(hits["refuse"]) or (no_start and not factual)) and not no_yeah
@@ -403,14 +521,31 @@ def _rules(low: str, parts: list[str]) -> _RuleReading:
     if hits["bare_ack"] and re.match(r"^(?:hm+|mm+|um|uh)\b", text):
         accept = None  # 'Hm. Okay.' is a backchannel
     agrees = bool(accept) and not refuses and not sarcastic and not conditional and not no_start
+    vetoes: dict[str, str] = {}
     if agrees and objects and not hits["accept"] and re.match(r"^(?:ok|okay|alright|right|sure|yes|yeah)\b", text):
         agrees = False  # 'okay, but that's way over budget': the objection is about the proposal
+        vetoes["agrees"] = "a yes-word leading an objection to the proposal"
     if agrees and deflects and not re.search(r"\bbut\b", text) and hits["deflect"] not in ("send me something",):
         agrees = bool(hits["accept"]) and not re.match(r"^(?:sure|yeah|yes|ok|okay)[ ,.!]+(?:sure[ ,.!]+)?"
                                                         r"(?:send|shoot|email|let me|i'll|maybe)", text)
 
+    # After a question for information, a bare yes or no answers it and decides nothing ("Do you use SAP?" /
+    # "Yeah, we do."; "Have you heard of the charity?" / "No."): only an acceptance or refusal phrase decides.
+    answered = None
+    if ctx.information and not hits["accept"]:
+        vetoes["agrees"] = "a yes to the rep's question for information answers it"
+        if agrees:
+            agrees, answered = False, f"answers the rep's question ({accept!r}), decides nothing"
+    if ctx.information and not sarcastic and (not hits["refuse"] or _SOFT_NO.search(hits["refuse"])):
+        # "I'm good." answers "How are you?"; "No, not really." answers "Do you donate often?".
+        vetoes["refuses"] = "a no to the rep's question for information answers it"
+        if refuses:
+            refuses, answered = False, f"answers the rep's question ({clauses[0][:30]!r}), refuses nothing"
+
     labels = {"agrees": agrees, "refuses": refuses, "objects": objects, "asks": asks, "deflects": deflects}
     reasons: dict[str, str] = {}
+    if answered:
+        reasons["answers"] = answered
     if agrees:
         reasons["agrees"] = f"agrees ({accept!r})"
     if refuses:
@@ -430,7 +565,17 @@ def _rules(low: str, parts: list[str]) -> _RuleReading:
         float(bool(re.search(r"\b(?:i'll|we'll|i will|we will|let me|let's)\b", text))),
         float(bool(re.search(r"\d|\b(?:thousand|hundred|grand|percent)\b", text))),
     ]
-    return _RuleReading(labels, reasons, features)
+    yes, no = bool(hits["yes_start"] or hits["bare_ack"]), no_start
+    amount = bool(_BUYER_AMOUNT.search(text))
+    features += [float(v) for v in (
+        ctx.present, ctx.question, ctx.open_question, ctx.closed_question, ctx.proposal, ctx.commitment, ctx.check,
+        ctx.amount, ctx.information, ctx.statement,
+        yes and ctx.information, yes and ctx.asks_decision, yes and ctx.check, bool(hits["bare_ack"]) and ctx.statement,
+        no and ctx.information, no and ctx.asks_decision, amount and ctx.commitment,
+        amount and ctx.amount and not ctx.commitment, bool(hits["accept"]) and ctx.asks_decision,
+        words <= 3 and ctx.information, agrees and ctx.information, agrees and ctx.statement,
+        refuses and ctx.information, refuses and ctx.asks_decision)]
+    return _RuleReading(labels, reasons, features, vetoes)
 
 
 def _no_words(text: str, visible: str, keep_features: bool) -> BuyerReading:
@@ -459,15 +604,17 @@ def buyer_features(low: str, rule_features: list[float]) -> np.ndarray:
     return np.concatenate([shared_embedder().embed(low), np.array(rule_features), ngram_features(low)])
 
 
-def read_buyer(text: str, use_models: bool | None = None, keep_features: bool = False) -> BuyerReading:
-    """Label one buyer line. Pure and deterministic."""
+def read_buyer(text: str, use_models: bool | None = None, keep_features: bool = False,
+               previous_rep_line: str = "") -> BuyerReading:
+    """Label one buyer line, as a reply to ``previous_rep_line`` (the rep's line just before it; "" when
+    unknown: the line is then read on its own). Pure and deterministic."""
     visible = visible_text(text[:MAX_ANALYSED_CHARS])
     if not visible.strip() or not has_letters(visible):
         return _no_words(text, visible, keep_features)
     low = _clean(visible)
     if not re.search(r"[a-z]", low):
         return _no_words(text, visible, keep_features)
-    rules = _rules(low, sentences(visible))
+    rules = _rules(low, sentences(visible), read_context(previous_rep_line))
     labels, rule_reasons = dict(rules.labels), dict(rules.reasons)
     models = _models(use_models)
     x = buyer_features(low, rules.features) if (models is not None or keep_features) else None
@@ -483,8 +630,13 @@ def read_buyer(text: str, use_models: bool | None = None, keep_features: bool = 
                 rule_reasons[name] = (f"{name}: the learned model reads it (p={p:.2f})" if p >= model.threshold
                                       else f"not {name}: overruled by the learned model (p={p:.2f})")
             labels[name] = p >= model.threshold
+            if name in rules.vetoes and labels[name]:
+                labels[name] = False
+                rule_reasons[name] = f"not {name}: {rules.vetoes[name]} (p={p:.2f})"
     reasons = [rule_reasons[n] for n in BUYER_LABELS
-               if n in rule_reasons and (labels[n] or "overruled" in rule_reasons[n])]
+               if n in rule_reasons and (labels[n] or rule_reasons[n].startswith("not "))]
+    if "answers" in rule_reasons and not (labels["agrees"] or labels["refuses"]):
+        reasons.append(rule_reasons["answers"])
     return BuyerReading(visible, labels, reasons, probabilities, x)
 
 
