@@ -82,7 +82,7 @@ def test_an_opinion_question_is_not_answered_yes_or_no() -> None:
     r = play_rep_lines("saas-discovery-ops", ["Hi Raj.", "Does that sound like something you'd want?"])
     last = _buyer(r)[-1]
     persona = load_library().persona("raj-ops")
-    assert last["text"] in (persona.lines.too_early or stock_lines().too_early), last["text"]
+    assert last["text"] in [*persona.lines.too_early, *stock_lines().too_early], last["text"]
     assert last["text"] not in persona.lines.closed_answer
 
 
@@ -164,9 +164,10 @@ def test_two_sessions_with_the_same_lines_mostly_word_them_differently() -> None
     assert _words_of_session("variety-0", "saas-discovery-ops", lines) == sessions[0]
 
 
-def test_a_question_on_another_topic_while_an_objection_is_open_is_named_before_the_move() -> None:
-    """The rules explain the concern (the question explores the objection), the words first say
-    what was asked: 'Who signs off?' is not answered with the adoption worry alone."""
+def test_a_question_about_a_fact_while_an_objection_is_open_is_answered_as_a_question() -> None:
+    """'Who signs off on a tool at this price?' fits the sign-off fact better than the overlap
+    objection: the buyer answers it (the fact, trust allowing), and the objection stays open and
+    unexplored; the words name what was asked."""
     from simulator.engine.rules.wording import names_topic
 
     r = play_rep_lines("saas-objection-vp-sales", ["Hi Marcus, thanks for taking the call.",
@@ -174,7 +175,10 @@ def test_a_question_on_another_topic_while_an_objection_is_open_is_named_before_
                                                    "Who signs off on a tool at this price?"])
     last = _buyer(r)[-1]
     assert names_topic(last["text"], "decision_process"), last["text"]
-    assert "the rep asked about decision_process" in " ".join(last["move"]["reasons"]), last["move"]["reasons"]
+    assert last["move"]["kind"] in ("reveal_fact", "hold_back"), last["move"]
+    assert "answered as a question" in " ".join(last["move"]["reasons"]), last["move"]["reasons"]
+    active = r.buyer["objection_active"]
+    assert active == "competitor-overlap" and not r.buyer["objection_progress"][active]["explored"]
 
 
 def test_asked_about_money_after_naming_a_price_the_buyer_says_its_price_again() -> None:
@@ -187,3 +191,149 @@ def test_asked_about_money_after_naming_a_price_the_buyer_says_its_price_again()
     offer = r.buyer["buyer_offer"]
     assert offer is not None and f"${offer:,.0f}" in buyer[-1]["text"], buyer[-1]["text"]
     assert buyer[-1]["move"]["kind"] == "hold_back" and "budget-approved" not in r.buyer["facts_revealed"]
+
+
+# --- issue 11, responsiveness decisions: each test fails without its rule -----------------------------
+
+_SAM_OPEN = ["Hi Sam, thanks for making the time.",
+             "I wanted to talk about how your team watches the payment APIs in production."]
+
+
+def test_asked_to_repeat_while_an_objection_is_open_the_buyer_recaps_its_own_words() -> None:
+    """A recap request is not a response to the objection, though it names one of its response keywords
+    ('engineers'): no push-back, no patience lost, and the recap repeats the sentence with the number
+    asked for, as the buyer said it."""
+    r = play_rep_lines("finserv-objection-champion", [*_SAM_OPEN, "That's fair. What's behind that for you?",
+                                                      "Sorry, how long would the engineers be tied up, did you say?"])
+    concern, recap = _buyer(r)[-2], _buyer(r)[-1]
+    assert concern["move"]["kind"] == "explain_concern"
+    assert recap["move"]["kind"] == "answer" and "six months" in recap["text"], recap["text"]
+    assert recap["state"]["patience"] == concern["state"]["patience"]
+    assert any(recap["text"].startswith(p.split("{")[0]) for p in stock_lines().recap), recap["text"]
+
+
+def test_a_question_that_builds_on_what_was_said_is_not_a_recap_request() -> None:
+    """'You mentioned…' outside the question: the rep builds on it, and the question gets its answer."""
+    r = play_rep_lines("saas-discovery-ops", ["Hi Raj, thanks for taking the call.",
+                                              "How do order exceptions get handled right now?",
+                                              "You mentioned the spreadsheet. What does that mean for your customers?"])
+    last = _buyer(r)[-1]
+    assert not any(r_.startswith("asked to repeat") for r_ in last["move"]["reasons"]), last["move"]["reasons"]
+    assert last["move"]["kind"] == "reveal_fact" and last["move"]["fact_id"] == "sla-misses", last
+
+
+def test_asked_again_about_an_explained_concern_the_buyer_says_it_again() -> None:
+    """'Who is it you'd defend it in front of?' after the board concern: the concern again in other
+    words, nothing new, and not a stock answer."""
+    r = play_rep_lines("logistics-objection-price", [
+        "Hi Dana, thanks for making time today.", "I wanted to follow up on the LaneSight proposal we sent last week.",
+        "What's behind that for you?", "And who is it you'd have to defend it in front of?"])
+    first, again = _buyer(r)[-2], _buyer(r)[-1]
+    assert first["move"]["kind"] == again["move"]["kind"] == "explain_concern"
+    assert "board" in again["text"] and again["text"] != first["text"], again["text"]
+    assert r.buyer["objection_active"] == "price-too-high"
+    assert "price-too-high" not in r.buyer["objections_resolved"]
+
+
+def test_a_question_using_the_objections_terms_explores_it_and_is_no_early_response() -> None:
+    """'What would concern you about a managed option?' contains a response keyword ('managed') but
+    asks: no push-back, no patience lost; it explores the objection."""
+    r = play_rep_lines("finserv-objection-champion", [*_SAM_OPEN, "What would concern you about a managed option?"])
+    raised, last = _buyer(r)[-2], _buyer(r)[-1]
+    assert last["move"]["kind"] == "explain_concern", last["move"]
+    assert last["state"]["patience"] == raised["state"]["patience"]
+    assert r.buyer["objection_progress"]["build-in-house"]["explored"]
+
+
+def test_a_closed_question_on_the_objection_gets_the_objection_again_not_a_stock_answer() -> None:
+    r = play_rep_lines("finserv-objection-champion", [*_SAM_OPEN, "Have you started building it yet?"])
+    raised, last = _buyer(r)[-2], _buyer(r)[-1]
+    persona = load_library().persona("sam-architect")
+    objection = persona.objection("build-in-house")
+    assert objection is not None
+    assert last["text"] in [objection.say, *objection.say_also] and last["text"] != raised["text"], last["text"]
+    assert last["text"] not in persona.lines.closed_answer
+    assert last["state"]["patience"] == raised["state"]["patience"]
+    assert not r.buyer["objection_progress"]["build-in-house"]["explored"]
+
+
+def test_an_open_question_about_a_held_fact_gets_its_partial_answer_first() -> None:
+    """Trust is short of the pagers fact: the buyer says a little about paging (the fact's middle
+    depth), not a generic 'what we use is internal'; the fact stays locked."""
+    r = play_rep_lines("healthcare-discovery-it", ["Hi Nadia, thanks for making time today.",
+                                                   "How do your clinicians reach each other during a shift today?"])
+    last = _buyer(r)[-1]
+    fact = load_library().persona("nadia-it-director").fact("pagers-and-texting")
+    assert fact is not None
+    assert last["move"]["kind"] == "hold_back" and last["text"] in fact.partial, last["text"]
+    assert r.buyer["facts_revealed"] == []
+
+
+def test_asked_where_its_number_comes_from_the_buyer_gives_its_reasoning_and_moves_nothing() -> None:
+    lines = ["Hi Greta, thanks for making the time.",
+             "FleetLens covers devices, installation and support across every depot. The price is $180,000 per year.",
+             "Where does that figure come from?"]
+    r = play_rep_lines("logistics-negotiation-procurement", lines)
+    anchor, last = _buyer(r)[-2], _buyer(r)[-1]
+    assert "$126,000" in last["text"] and "benchmark" in last["text"], last["text"]
+    assert last["state"]["buyer_offer"] == anchor["state"]["buyer_offer"] == 126000
+    assert last["move"]["kind"] in ("answer", "hold_back") and last["move"]["price"] is None
+
+
+def test_asked_what_number_it_has_in_mind_the_buyer_says_its_offer_not_a_metrics_deflection() -> None:
+    r = play_rep_lines("manufacturing-negotiation-renewal", [
+        "Hi Dana, thanks for making time.",
+        "PlantPulse cut unplanned downtime on your pump lines by 19% last year. The renewal is $50,000 per year.",
+        "What number did you have in mind?"])
+    last = _buyer(r)[-1]
+    assert f"${r.buyer['buyer_offer']:,.0f}" in last["text"], last["text"]
+    assert r.buyer["deal_price"] is None
+
+
+def test_an_opinion_answer_fits_the_ask_itself() -> None:
+    """'…, would that help?': of the 'too early' lines, the one about helping, not the one that fits the
+    offer's words best."""
+    r = play_rep_lines("healthcare-discovery-it", ["Hi Nadia, thanks for making time today.",
+                                                   "If nurses could text each other securely from their own phones, "
+                                                   "would that help?"])
+    last = _buyer(r)[-1]
+    assert "help" in last["text"].lower().split(".")[0], last["text"]
+    assert not last["text"].lower().startswith(("yes", "no"))
+
+
+@pytest.mark.parametrize(("question", "topic", "not_topic"), [
+    ("How many plants are running it now?", "metrics", "goals"),
+    ("How close did you land to forecast last quarter?", None, "timeline"),
+    ("What happens when a page goes unanswered?", "impact", None),
+    ("What went wrong with the last rollout?", "risk", None),
+    ("What's the plan for next year?", "goals", None),
+])
+def test_lexicon_reads_the_topic_asked(question: str, topic: str | None, not_topic: str | None) -> None:
+    from simulator.engine.understand import analyse
+
+    topics = analyse(question)["open_topics"]
+    assert topic is None or topic in topics, topics
+    assert not_topic is None or not_topic not in topics, topics
+
+
+def test_small_talk_with_a_time_word_probes_no_hidden_fact() -> None:
+    """'Before we start…' is not about what was tried before."""
+    r = play_rep_lines("saas-discovery-ops", ["Hi Raj, thanks for taking the call.",
+                                              "Before we start, did you see the match on Sunday?"])
+    rep = [t for t in r.transcript if t["speaker"] == "rep"][-1]
+    analysis = rep["analysis"]
+    assert analysis is not None
+    assert analysis["facts_probed_closed"] == [] and analysis["facts_probed_open"] == []
+    assert _buyer(r)[-1]["move"]["kind"] != "hint"
+
+
+def test_validate_lets_a_public_count_through_but_not_the_same_number_counting_something_else() -> None:
+    """'Three plants' is in Dana's company profile, so a deflection may say it though a hidden fact
+    mentions moving three plants; 'three lanes' would still give a locked number away."""
+    from simulator.content.validate import _leak, _public_words
+
+    persona = load_library().persona("dana-cfo")
+    public = _public_words(persona)
+    assert _leak("Three plants, that's no secret. The other figures stay inside finance.", persona, public) is None
+    leak = _leak("Three lanes cause most of it. The rest stays inside finance.", persona, public)
+    assert leak is not None and "renewal-leverage" in leak

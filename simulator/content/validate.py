@@ -235,8 +235,11 @@ def _fact_lists(fact: HiddenFact) -> list[tuple[str, list[str]]]:
 
 
 def _leak(line: str, persona: Persona, public: set[str]) -> str | None:
-    """What of a hidden fact this held-back line gives away, or None."""
-    line_numbers, line_words = numbers_of(line), content_words(line)
+    """What of a hidden fact this held-back line gives away, or None. A number the buyer's public
+    profile gives with the same thing counted ('three plants' in the company's size) is no secret, even
+    when a fact repeats it; the same number counting something else is."""
+    line_words = content_words(line)
+    line_numbers = numbers_of(line) - _public_numbers(persona, line_words)
     line_names = set(_WORD.findall(line))
     for fact in persona.hidden_facts:
         for told in (fact.say, *fact.say_also):
@@ -252,6 +255,17 @@ def _leak(line: str, persona: Persona, public: set[str]) -> str | None:
                 return (f"shares {len(common)} of the {len(distinctive)} content words of hidden fact {fact.id!r} "
                         f"({', '.join(sorted(common)[:5])}): that tells the fact")
     return None
+
+
+def _public_numbers(persona: Persona, line_words: set[str]) -> set[str]:
+    """The numbers of the company's size and profile whose clause counts something the line names."""
+    c = persona.company
+    found: set[str] = set()
+    for clause in re.split(r"[,;.]\s+", " ".join([c.size, c.profile])):
+        counted = {w for w in content_words(clause) if not numbers_of(w)}
+        if counted & line_words:
+            found |= numbers_of(clause)
+    return found
 
 
 def _held_back_lines(persona: Persona) -> list[tuple[str, str]]:

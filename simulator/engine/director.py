@@ -40,13 +40,20 @@ Next steps (rules/closing.py)
 from __future__ import annotations
 
 import hashlib
+import re
 
 from simulator.content.stock import stock_lines
 from simulator.engine import lexicon
 from simulator.engine.rules.claims import answer_false_claim
 from simulator.engine.rules.closing import end_of_turn, next_step
-from simulator.engine.rules.discovery import WARM_TRUST, conversation, listening
-from simulator.engine.rules.negotiation import negotiate
+from simulator.engine.rules.discovery import (
+    RECAP_REASON,
+    WARM_TRUST,
+    answer_recap,
+    conversation,
+    listening,
+)
+from simulator.engine.rules.negotiation import negotiate, opening_fraction
 from simulator.engine.rules.objections import (
     answers_explored_concern,
     handle_objection,
@@ -54,7 +61,7 @@ from simulator.engine.rules.objections import (
     response_hits,
 )
 from simulator.engine.rules.turn import TRUST_STEP, DirectorContext, Turn, format_price
-from simulator.engine.rules.wording import names_topic
+from simulator.engine.rules.wording import names_topic, question_part
 from simulator.engine.state import KIND_STAGES, BuyerMove, BuyerState
 from simulator.engine.understand import RepAnalysis, normalise
 from simulator.understanding import phrases
@@ -118,6 +125,7 @@ def direct(
     t = Turn(ctx, state, rep_text)
     t.topics = [*a.get("open_topics", []), *a.get("closed_topics", [])]
     t.asks = bool(a.get("questions"))
+    t.probed = [*a.get("facts_probed_open", []), *a.get("facts_probed_closed", [])]
     t.s["turn"] += 1
     if not a.get("understood", True):
         t.say("answer", t.line("not_understood"), "the message has no readable English words: no rule applies")
@@ -134,10 +142,10 @@ def direct(
     if answer_false_claim(t, a, rep_text):
         end_of_turn(t)
         return t.s, t.move()
-    handled = False
-    if ctx.kind == "objection_handling":
+    handled = answer_recap(t, a)  # a recap is nothing new: not a response, not an offer
+    if not handled and ctx.kind == "objection_handling":
         handled = handle_objection(t, a, rep_text)
-    elif ctx.kind == "negotiation":
+    elif not handled and ctx.kind == "negotiation":
         handled = negotiate(t, a, rep_text)
     if not handled and not t.s["ended"]:
         conversation(t, a)
@@ -154,6 +162,7 @@ def direct(
     end_of_turn(t)
     if not t.parts:
         t.say("answer", t.line("vague_answer"), "nothing in the message called for more")
+    restate_position(t)
     address_question(t)
     if not a["paraphrases"]:
         react(t)
@@ -161,6 +170,50 @@ def direct(
         t.parts.insert(0, t.line("reflect"))
         t.reasons.append("the rep reflected the buyer's words: the buyer confirms before going on")
     return t.s, t.move()
+
+
+DEAL_ASK = re.compile(
+    r"\b(?:price|pricing|number|figure|offer|budget|pay|paying|costs?|discount|terms?|gap|deal|no-brainer"
+    r"|payment|cheaper|lower|afford|what would it take|what would make|make (?:this|it|that) work)\b")
+"""A question about the deal itself, in a negotiation: what the buyer will pay and why."""
+REASON_ASK = re.compile(r"\b(?:why|how (?:did|do|does|come)|where (?:did|does|do)|based on|come up with|arrive"
+                        r"|get to)\b")
+"""Asks how the buyer got to its number."""
+STOCK_ANSWERS = frozenset({"answer", "hold_back"})
+
+
+def restate_position(t: Turn) -> None:
+    """Wording only, in a negotiation once the buyer has named its number: a question about the deal
+    ('What number were you hoping for?', 'How did you arrive at that figure?', 'Would a longer payment
+    term help?') that the rules answer with a stock line gets the buyer's position instead, its offer
+    in its own words (its anchor's reasoning while it still stands at the anchor); asked its opinion,
+    it gives one and then its number. Nothing moves: no new price, no concession."""
+    s, profile = t.s, t.ctx.persona.negotiation
+    offer = s.get("buyer_offer")
+    if (t.ctx.kind != "negotiation" or profile is None or offer is None or s["deal_price"] is not None
+            or s["ended"] or t.kind not in STOCK_ANSWERS or not t.asks or t.fact_id is not None
+            or any(r.startswith(RECAP_REASON) for r in t.reasons)):
+        return  # a recap of what the buyer told answers a 'what was that number again?' already
+    question = normalise(question_part(t.rep_text))
+    opinion = bool(find_phrase(question, phrases.OPINION_ASK)) or any("opinion" in r for r in t.reasons)
+    if not (opinion or t.asked == "budget" or DEAL_ASK.search(question)):
+        return
+    price = format_price(offer, t.ctx.scenario.product.currency)
+    opening = min(round(s["list_price"] * opening_fraction(t), -2), s["buyer_ceiling"] or offer) \
+        if s["list_price"] is not None else None
+    own = ([profile.anchor_say, *profile.anchor_also] if opening == offer
+           else [profile.counter_say, *profile.counter_also])
+    # asked how it got there, the buyer gives its reasons: its own lines, not the bare stock restatements
+    pool = own if REASON_ASK.search(question) else [*stock_lines().restate_offer, *own]
+    line = t.pick_line("restate_offer", pool, {"price": price})
+    why = "a question about the deal in a negotiation: the buyer's offer stands"
+    if opinion:
+        t.parts.append(line)
+        t.reasons.append(why)
+    else:
+        t.clear()
+        t.say(t.kind, line, why)
+    t.required.append(price)
 
 
 ADDRESSED_KINDS = frozenset({"answer", "hint", "explain_concern", "push_back", "raise_objection"})
@@ -176,10 +229,11 @@ def address_question(t: Turn) -> None:
     it first gives one ('Too early to say.'), as the discovery rule does when nothing else is said."""
     if t.s["ended"] or t.kind not in ADDRESSED_KINDS or not t.parts:
         return
+    if any(r.startswith(RECAP_REASON) for r in t.reasons):
+        return  # asked to repeat: the recap is the answer
     if find_phrase(normalise(t.rep_text), phrases.OPINION_ASK) and not any("opinion" in r for r in t.reasons):
         warm = t.s["trust"] >= WARM_TRUST
-        t.parts.insert(0, t.pick_line("warmer_opinion", list(stock_lines().warmer_opinion)) if warm
-                       else t.line("too_early"))
+        t.parts.insert(0, t.opinion(warm))
         t.reasons.insert(0, "the rep asked for an opinion of the offer: the buyer gives one before going on")
         return
     topic = t.asked
@@ -192,7 +246,12 @@ def address_question(t: Turn) -> None:
         return
     if t.kind == "explain_concern" and find_phrase(normalise(t.rep_text), lexicon.EXPLORE_PHRASES):
         return  # 'What's behind that?': the concern is the answer
-    t.parts.insert(0, t.deflection(topic))
+    # a fact the question probed and the buyer keeps back this turn: its partial answers naming the topic
+    # join the deflections ('How we track freight now isn't something I'll unpack yet.')
+    partial = [p for f in (t.ctx.persona.fact(i) for i in t.probed)
+               if f is not None and f.id not in t.s["facts_revealed"] and f.id != t.fact_id
+               for p in f.partial if names_topic(p, topic)]
+    t.parts.insert(0, t.deflection(topic, partial))
     t.reasons.insert(0, f"the rep asked about {topic}: the buyer says so before going on")
 
 

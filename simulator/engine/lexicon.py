@@ -1,7 +1,9 @@
 """Word lists behind the deterministic message analysis. Data, not logic: edit here, not in code.
 
 Keywords match the start of a word ("decid" matches "decide", "decision"), and phrases with spaces
-match as a whole inside the normalised message.
+match as a whole inside the normalised message. A short keyword matches longer words too ("plan"
+would match "plants"; "quarter" would make "last quarter" a timeline question): spell those out as
+phrases.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "budget": ("budget", "spend", "cost", "afford", "money", "funding", "fund", "price", "pricing",
                "invest", "financ", "capex", "opex", "allocat"),
     "timeline": ("timeline", "timing", "when do you", "deadline", "by when", "how soon", "schedule",
-                 "go-live", "go live", "launch", "quarter", "urgency", "urgent", "when would", "when will",
+                 "go-live", "go live", "launch", "this quarter", "next quarter", "which quarter",
+                 "what quarter", "end of the quarter", "quarter-end", "quarter end", "urgency", "urgent",
+                 "when would", "when will",
                  "get started", "start date", "fiscal year", "contract come up", "renewal date"),
     "decision_process": ("decid", "decision", "approv", "sign off", "sign-off", "who else", "involved",
                          "stakeholder", "committee", "process", "procurement", "board", "buy-in"),
@@ -22,9 +26,11 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "impact": ("impact", "cost you", "costing", "consequen", "affect", "lose", "losing", "lost",
                "revenue", "churn", "what happens if", "what does that mean", "result", "effect", "mean for",
                "means for", "meant for", "meaning for", "what that means", "mean to the business",
+               "what happens when",
                "for the business", "knock-on", "knock on effect", "downstream"),
     "goals": ("goal", "objective", "priorit", "success look", "achiev", "trying to", "aim",
-              "initiative", "plan", "strategy", "vision", "ideal"),
+              "initiative", "the plan", "a plan", "your plan", "plan for", "plans", "planning", "strategy",
+              "vision", "ideal"),
     "team": ("team", "staff", "people", "users", "employees", "headcount", "hire", "who uses",
              "reps", "nurses", "drivers", "operators", "analysts"),
     "competition": ("competitor", "alternative", "other vendor", "other option", "evaluat", "vendors",
@@ -35,7 +41,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "technical": ("integrat", "system", "tech", "stack", "erp", "crm", "api", "it team", "infrastructure",
                   "data", "security", "migrat", "software", "tool"),
     "risk": ("risk", "concern", "worry", "hesitat", "reserv", "what could go wrong", "fail",
-             "past experience", "burned", "tried before"),
+             "past experience", "burned", "tried before", "went wrong", "gone wrong", "go wrong"),
     "compliance": ("complian", "regulat", "audit", "hipaa", "gdpr", "sox", "legal", "policy",
                    "certif"),
 }

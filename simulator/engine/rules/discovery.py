@@ -12,9 +12,9 @@ import re
 
 from simulator.content.models import HiddenFact
 from simulator.content.stock import stock_lines
-from simulator.engine.rules.choose import fit_scores, rank_by_fit
+from simulator.engine.rules.choose import fit_scores, line_key, rank_by_fit
 from simulator.engine.rules.turn import TRUST_STEP, Turn, format_price
-from simulator.engine.rules.wording import names_topic
+from simulator.engine.rules.wording import names_topic, question_part
 from simulator.engine.understand import RepAnalysis, content_words, normalise
 from simulator.understanding import phrases
 from simulator.understanding.rules import find_phrase
@@ -22,6 +22,10 @@ from simulator.understanding.rules import find_phrase
 FACT_FIT_MARGIN = 0.15
 """How much worse than the best-fitting probed fact another may fit the question and still count as
 asked (embedding cosine; fitting and unfitting facts differ by 0.2–0.4 on the shipped personas)."""
+PARTIAL_FIT = 0.3
+"""A question this close in meaning to a held-back fact is about it: its partial answers come first."""
+RECAP_REASON = "asked to repeat"
+"""How a recap's reason starts (the director leaves a recap's words alone: it is the answer)."""
 WARM_TRUST = 0.6
 """Trust at which a buyer asked for its opinion of the offer says it might be interested."""
 
@@ -92,31 +96,49 @@ def _recap(t: Turn, fact: HiddenFact) -> str:
     return _recap_text(t, fact.say, f"fact:{fact.id}")
 
 
+_QUANTITY_ASK = re.compile(r"\b(?:how (?:many|much|long|often|big|far)|what (?:number|figure|percent|percentage|share"
+                          r"|rate|amount|median|average|price)|which number)\b", re.IGNORECASE)
+_QUANTITY = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
+                       r"|forty|fifty|hundred|thousand|million|half|double|twice|dozens?)\b", re.IGNORECASE)
+
+
 def _recap_text(t: Turn, text: str, what: str) -> str:
-    """'Like I said, …' with the sentence of ``text`` that best fits the rep's question."""
+    """'Like I said, …' with the sentence of ``text`` that best fits the rep's question; asked how many
+    or how long, a sentence with the number in it."""
     sentences = [p.strip() for p in re.split(r"(?<=[.!?])\s+", text) if p.strip()]
-    best = sentences[rank_by_fit(t.rep_text, sentences)[0]] if len(sentences) > 1 else text
+    if _QUANTITY_ASK.search(question_part(t.rep_text)):
+        sentences = [p for p in sentences if _QUANTITY.search(p)] or sentences
+    best = sentences[rank_by_fit(t.rep_text, sentences)[0]] if len(sentences) > 1 else sentences[0]
     said = best[0].lower() + best[1:] if best[:2] != "I " and not best[:2].isupper() else best
     return t.pick_line(f"recap:{what}", stock_lines().recap, {"said": said})
+
+
+def _as_said(t: Turn, phrasings: list[str]) -> str:
+    """The phrasing of a line the buyer actually said this session (the first one when none is recorded):
+    a recap repeats the buyer's own words, not another phrasing of them."""
+    said = set(t.s.get("lines_said", []))
+    return next((p for p in phrasings if line_key(p) in said), phrasings[0])
 
 
 def _asked_to_repeat(t: Turn) -> tuple[str, str] | None:
     """What the rep asks the buyer to repeat ('Sorry, how many hours did you say?'), as (what, text):
     a told fact, an objection's concern or the buyer's own offer — the one sharing most words with
-    the question, else the last told."""
-    if not find_phrase(normalise(t.rep_text), phrases.RECAP_ASK):
+    the question, else the last told. Only the question asks it: 'You mentioned the pagers. What
+    happens when one goes unanswered?' builds on what was said and asks something new."""
+    if not find_phrase(normalise(question_part(t.rep_text)), phrases.RECAP_ASK):
         return None
     persona, s = t.ctx.persona, t.s
     told: list[tuple[str, str, str]] = []
     for fid in s["facts_revealed"]:
         if (fact := persona.fact(fid)) is not None:
-            told.append((f"fact '{fid}'", fact.say, " ".join([fact.say, *fact.say_also])))
+            told.append((f"fact '{fid}'", _as_said(t, [fact.say, *fact.say_also]),
+                         " ".join([fact.say, *fact.say_also])))
     for oid, progress in s["objection_progress"].items():
         if (objection := persona.objection(oid)) is not None:
-            told.append((f"objection '{oid}'", objection.say, objection.say))
+            told.append((f"objection '{oid}'", _as_said(t, [objection.say, *objection.say_also]), objection.say))
             if progress["explored"]:
-                concern = " ".join([objection.concern, *objection.concern_also])
-                told.append((f"the concern behind '{oid}'", objection.concern, concern))
+                concern = [objection.concern, *objection.concern_also]
+                told.append((f"the concern behind '{oid}'", _as_said(t, concern), " ".join(concern)))
     if s["buyer_offer"] is not None:
         offer = format_price(s["buyer_offer"], t.ctx.scenario.product.currency)
         told.append(("the buyer's offer", f"I'm at {offer}.", f"number price offer said {offer}"))
@@ -128,27 +150,67 @@ def _asked_to_repeat(t: Turn) -> tuple[str, str] | None:
     return told[best][0], told[best][1]
 
 
-def _hold_back(t: Turn, fact: HiddenFact, topics: list[str], why: str) -> None:
-    """The middle depth: name what was asked, keep the fact back. A partial answer that names the
-    topic asked about, else a deflection of that topic (a fact on budget and timing asked about
+def answer_recap(t: Turn, a: RepAnalysis) -> bool:
+    """Asked to repeat something the buyer told ('Sorry, how many engineers did you say?'): a recap of
+    it, nothing new, whatever else is going on (an open objection, a price on the table). Repeating a
+    number is not a response to an objection or a new offer. True when the buyer's line is decided."""
+    if not a["questions"] or (repeat := _asked_to_repeat(t)) is None:
+        return False
+    what, said = repeat
+    t.say("answer", _recap_text(t, said, what), f"{RECAP_REASON} {what}: a recap, nothing new")
+    return True
+
+
+def partial_answers(fact: HiddenFact, topic: str | None) -> list[str]:
+    """A held-back fact's partial answers that fit a question on ``topic``: those naming it and those
+    naming none of the fact's topics ('Paging is a mixed picture here.' answers how clinicians reach
+    each other), never one naming only another of its topics (a fact on budget and timing asked about
     timing does not answer 'There's budget for the right tool.')."""
+    if topic is None:
+        return list(fact.partial)
+    return [p for p in fact.partial
+            if names_topic(p, topic) or not any(names_topic(p, other) for other in fact.topics)]
+
+
+def _hold_back(t: Turn, fact: HiddenFact, topics: list[str], why: str) -> None:
+    """The middle depth: name what was asked, keep the fact back. A partial answer of the fact that
+    fits the topic asked about, else a deflection of that topic. When the question is really about
+    the fact (fit ≥ ``PARTIAL_FIT``) its partial answers come first ('How do clinicians reach each
+    other today?' → 'Paging is a mixed picture here.'); when it only shares a broad topic with it
+    ('How many cafés would need tills?' and the margin fact share 'how many'), they compete with the
+    topic's deflections on fit."""
     asked = t.asked
-    if asked is None and fact.partial:
-        t.say("hold_back", t.pick_line(f"partial:{fact.id}", fact.partial), why)
-        return
     named = [topic for topic in fact.topics if topic in topics] or topics or list(fact.topics)
     topic = asked or named[0]
-    partial = [p for p in fact.partial if names_topic(p, topic)]
-    t.say("hold_back", t.deflection(topic, partial, key=f"partial:{fact.id}" if partial else None), why)
+    partial = partial_answers(fact, asked)
+    fit = fit_scores(t.rep_text, [" ".join([fact.say, fact.hint, *fact.topics])])[0]
+    about_it = bool(partial) and fit >= PARTIAL_FIT
+    t.say("hold_back", t.deflection(topic, partial, key=f"partial:{fact.id}" if partial else None,
+                                    partial_first=about_it), why)
+
+
+def _naming_the_object(lines: list[str], t: Turn) -> list[str]:
+    """The short answers that name what a closed question asks about ('Do you use a spreadsheet…?' →
+    'A spreadsheet's part of it.'), else all of them."""
+    def stems(text: str) -> set[str]:  # 'spreadsheet's' and 'spreadsheets' name 'spreadsheet'
+        return {re.sub(r"(?:'s|s)$", "", w) for w in content_words(text) if len(w) >= 4}
+
+    asked = stems(question_part(t.rep_text))
+
+    def shared(line: str) -> int:
+        return len(stems(line) & asked)
+
+    most = max(map(shared, lines), default=0)
+    return [line for line in lines if shared(line) == most] if most else lines
 
 
 def _opinion(t: Turn) -> None:
     """Asked what it thinks of the offer: too early, or warmer once trust is high."""
     if t.s["trust"] >= WARM_TRUST:
-        t.say("answer", t.pick_line("warmer_opinion", list(stock_lines().warmer_opinion)),
+        t.say("answer", t.opinion(warm=True),
               f"asked for an opinion; trust {t.s['trust']:.2f} ≥ {WARM_TRUST}: open to it, no commitment")
     else:
-        t.say("answer", t.line("too_early"), "asked for an opinion or a commitment before the buyer is convinced")
+        t.say("answer", t.opinion(warm=False), "asked for an opinion or a commitment before the buyer is convinced")
 
 
 def _no_topic(t: Turn, key: str) -> str:
@@ -174,9 +236,7 @@ def conversation(t: Turn, a: RepAnalysis) -> None:
     if a["greeting"] and not a["facts_probed_open"] and not a["facts_probed_closed"]:
         t.say("small_talk", t.line("small_talk"), "small talk")
         return
-    if a["questions"] and (repeat := _asked_to_repeat(t)) is not None:
-        what, said = repeat
-        t.say("answer", _recap_text(t, said, what), f"asked to repeat {what}: a recap, nothing new")
+    if answer_recap(t, a):
         return
     if a["open_questions"]:
         t.trust(TRUST_STEP, "an open question")
@@ -227,7 +287,7 @@ def conversation(t: Turn, a: RepAnalysis) -> None:
             if fact.id not in s["facts_hinted"]:
                 s["facts_hinted"].append(fact.id)
             t.fact_id = fact.id
-            t.say("hint", t.pick_line(f"hint:{fact.id}", [fact.hint, *fact.hint_also]),
+            t.say("hint", t.pick_line(f"hint:{fact.id}", _naming_the_object([fact.hint, *fact.hint_also], t)),
                   f"closed question on {', '.join(fact.topics)}: a short answer, no detail")
             return
         if told:

@@ -8,6 +8,8 @@ difficulty sets how many). An answer before exploring gets a push-back and costs
 
 from __future__ import annotations
 
+import re
+
 from simulator.content.models import Objection
 from simulator.engine import lexicon
 from simulator.engine.rules.choose import fit_scores
@@ -45,6 +47,26 @@ def explores(t: Turn, a: RepAnalysis, objection: Objection) -> bool:
         return True
     fit = fit_scores(t.rep_text, [" ".join([objection.say, objection.concern])])[0]
     return fit >= RELATED_FIT
+
+
+def _fact_fits_better(t: Turn, a: RepAnalysis, texts: list[str]) -> str | None:
+    """The hidden fact an open question is about, when it fits the question better (embedding cosine)
+    than any of ``texts`` (what the buyer said of the objection): 'How close did you land to forecast
+    last quarter?' against an overlap objection asks about the forecast, and is answered as a question."""
+    probed = [f for f in t.ctx.persona.hidden_facts if f.id in a["facts_probed_open"]]
+    if not probed or not a["open_questions"]:
+        return None
+    scores = fit_scores(t.rep_text, [*texts, *(" ".join([f.say, f.hint, *f.topics]) for f in probed)])
+    best = max(range(len(probed)), key=lambda i: scores[len(texts) + i])
+    return probed[best].id if scores[len(texts) + best] > max(scores[: len(texts)]) else None
+
+
+_QUESTION_SENTENCE = re.compile(r"[^.!?]*\?")
+
+
+def statements(rep_text: str) -> str:
+    """The message without its question sentences (those ending in '?')."""
+    return _QUESTION_SENTENCE.sub(" ", rep_text)
 
 
 def response_hits(keywords: list[str], rep_text: str) -> list[str]:
@@ -100,12 +122,31 @@ def handle_objection(t: Turn, a: RepAnalysis, rep_text: str) -> bool:
     hits = response_hits(objection.response_keywords, rep_text)
     needed = t.ctx.variant.min_response_keywords
     touches, addresses = bool(hits), len(hits) >= needed
+    names_it = touches  # the message uses the objection's own terms: it is about the objection
+    if touches and not prog["explored"] and not response_hits(objection.response_keywords, statements(rep_text)):
+        # 'What would worry you about a managed service?' asks; it answers nothing yet
+        t.reasons.append(f"the rep asks about {', '.join(hits[:3])}: a question, not a response")
+        hits, touches, addresses = [], False, False
     if hits:
         t.reasons.append(f"the rep's answer addresses {', '.join(hits[:3])}")
     if a["is_pitch"] and not touches:
         t.say("deflect_pitch", _said(t, objection, "push_back"), "a pitch does not answer the objection")
         return True
-    if not prog["explored"] and explores(t, a, objection):
+    exploring_phrase = bool(find_phrase(normalise(rep_text), lexicon.EXPLORE_PHRASES))
+    told = [" ".join([objection.say, objection.concern]), objection.say, *objection.say_also]
+    if prog["explored"]:
+        told += [objection.concern, *objection.concern_also]
+    if not names_it and not exploring_phrase and (fact_id := _fact_fits_better(t, a, told)) is not None:
+        t.reasons.append(f"the question is about '{fact_id}', not the {objection.type} objection: answered as a "
+                         "question, the objection stays open")
+        return False
+    if (not prog["explored"] and not touches and a["closed_questions"] and not a["open_questions"]
+            and names_it):
+        t.objection_id = oid
+        t.say("answer", _said(t, objection, "say"),
+              "a closed question about the open objection: the buyer restates it, nothing new")
+        return True
+    if not prog["explored"] and (explores(t, a, objection) or (names_it and a["open_questions"] > 0)):
         prog["explored"] = True
         t.objection_id = oid
         t.changes.append(f"objection '{oid}' explored")
@@ -146,7 +187,21 @@ def handle_objection(t: Turn, a: RepAnalysis, rep_text: str) -> bool:
         t.objection_id = oid
         t.say("push_back", _said(t, objection, "push_back"), "the answer came without acknowledging the concern")
         return True
+    if prog["explored"] and not touches and a["open_questions"] and asks_about_concern(t, a, objection):
+        t.objection_id = oid
+        t.say("explain_concern", _said(t, objection, "concern"),
+              "asked again about the concern it explained: the buyer says it again in other words, nothing new")
+        return True
     return False
+
+
+def asks_about_concern(t: Turn, a: RepAnalysis, objection: Objection) -> bool:
+    """After the concern is out, an open question that explores the objection ('So who exactly do you
+    defend it to?') or is close in meaning to the concern ('What did your reps say about the tools?')."""
+    concern = [objection.concern, *objection.concern_also]
+    if _fact_fits_better(t, a, concern) is not None:
+        return False
+    return explores(t, a, objection) or max(fit_scores(t.rep_text, concern)) >= RELATED_FIT
 
 
 def raise_next_objection(t: Turn, a: RepAnalysis) -> None:

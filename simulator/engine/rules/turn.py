@@ -12,6 +12,9 @@ from simulator.content.stock import stock_lines
 from simulator.engine.rules.choose import FIT_BAND, PHRASINGS, choose_line, line_key
 from simulator.engine.rules.wording import asked_topic, names_topic
 from simulator.engine.state import BuyerMove, BuyerState, MoveKind
+from simulator.understanding import phrases
+from simulator.understanding.rules import find_phrase
+from simulator.understanding.text import normalise
 
 TRUST_STEP = 0.05
 SEED_ONLY = frozenset({"greeting", "small_talk", "thanks", "agree_next_step", "ask_for_time", "decline_next_step",
@@ -75,6 +78,8 @@ class Turn:
         """The lexicon's topics in the rep's questions this turn (set by the director)."""
         self.asks = False
         """The rep's message asks something (set by the director)."""
+        self.probed: list[str] = []
+        """Hidden facts the rep's questions probe this turn, open or closed (set by the director)."""
         self._asked: tuple[str | None] | None = None
 
     @property
@@ -111,10 +116,12 @@ class Turn:
 
     # --- what the buyer says ---
     def pick_line(self, key: str, candidates: Sequence[str], values: Mapping[str, str] | None = None, *,
-                  phrasings: bool = False) -> str:
+                  phrasings: bool = False, fit_to: str | None = None, alike: bool = False) -> str:
         """Choose among ``candidates`` the line that best fits the rep's message and was not said yet
         this session (:mod:`simulator.engine.rules.choose`); ``{name}`` placeholders get ``values``,
-        which the voiced line must then keep verbatim. The stock pool of the kind
+        which the voiced line must then keep verbatim. ``fit_to``: the part of the rep's message the line
+        answers (default: all of it). ``alike``: every candidate answers what was asked (a held-back fact's
+        partial answers): those within ``NAMING_BAND`` of the best fit fit alike. The stock pool of the kind
         (:meth:`~simulator.content.stock.StockLines.pool`) joins the candidates. ``phrasings``: the
         candidates say the same thing (a fact, an objection, a counter-offer), so the session seed alone chooses.
 
@@ -132,14 +139,16 @@ class Turn:
         keys = [line_key(option) for option in candidates]
         band = PHRASINGS if phrasings else FIT_BAND
         pool = list(range(len(filled)))
-        if not phrasings and len(filled) > 1 and (topic := self.asked) is not None:
+        if alike:
+            band = NAMING_BAND
+        elif not phrasings and len(filled) > 1 and (topic := self.asked) is not None:
             naming = [i for i in pool if keys[i] not in said and names_topic(filled[i], topic)]
             if naming:
                 pool, band = naming, NAMING_BAND
         if key in LOOSE_KINDS:
             band = max(band, NAMING_BAND)
-        chosen = pool[choose_line([filled[i] for i in pool], self.rep_text, self.s.get("variety_seed", 0), said,
-                                  [keys[i] for i in pool], band)]
+        chosen = pool[choose_line([filled[i] for i in pool], fit_to or self.rep_text, self.s.get("variety_seed", 0),
+                                  said, [keys[i] for i in pool], band)]
         text = filled[chosen]
         said.append(keys[chosen])
         self.s["lines_used"][key] = self.s["lines_used"].get(key, 0) + 1
@@ -153,19 +162,34 @@ class Turn:
             options = list(getattr(stock_lines(), key))
         return self.pick_line(key, options, values)
 
-    def deflection(self, topic: str, partial: Sequence[str] = (), key: str | None = None) -> str:
-        """An in-character way of not answering a question on ``topic`` yet, naming it: the persona's
-        deflections of the topic and the stock ones, with ``partial`` (a held-back fact's partial
-        answers that name the topic), best fit to the question first. Asked about money once the
-        buyer has named its price, it says that price again (nothing new: its offer stands)."""
+    def deflection(self, topic: str, partial: Sequence[str] = (), key: str | None = None, *,
+                   partial_first: bool = False) -> str:
+        """An in-character way of not answering a question on ``topic`` yet, naming it: ``partial`` (a
+        held-back fact's partial answers on what was asked), the persona's deflections of the topic and
+        the stock ones, best fit to the question first. ``partial_first``: the question is about that
+        fact, and its middle depth says more than a deflection any buyer could give, so only ``partial``
+        (when there is one). Asked about money once the buyer has named its price, it says that price
+        again (nothing new: its offer stands)."""
         offer = self.s.get("buyer_offer")
         if topic == "budget" and offer is not None:
             price = format_price(offer, self.ctx.scenario.product.currency)
             return self.pick_line("restate_offer", stock_lines().restate_offer, {"price": price})
+        if partial and partial_first:
+            return self.pick_line(key or f"deflect:{topic}", list(partial), alike=True)
         options = [*partial, *self.ctx.persona.lines.deflect.get(topic, []), *stock_lines().deflect.get(topic, [])]
         if not options:
             return self.line("vague_answer")
         return self.pick_line(key or f"deflect:{topic}", options)
+
+    def opinion(self, warm: bool) -> str:
+        """Asked its opinion of the offer ('Would that help?', 'Worth a look?'): not yet (the persona's
+        and the stock 'too early' lines together, so the one naming what was asked can win), or with
+        ``warm`` trust, maybe. The line fits the ask itself ('would that help'), not the offer around it."""
+        ask = find_phrase(normalise(self.rep_text), phrases.OPINION_ASK) or None
+        if warm:
+            return self.pick_line("warmer_opinion", list(stock_lines().warmer_opinion), fit_to=ask)
+        own = list(self.ctx.persona.lines.too_early)
+        return self.pick_line("too_early", [*own, *(c for c in stock_lines().too_early if c not in own)], fit_to=ask)
 
     def say(self, kind: MoveKind, text: str, reason: str) -> None:
         if not self.parts:
