@@ -92,7 +92,14 @@ PARROT_RUN = 6
 
 def parrots(view: CallView, q: int) -> bool:
     """The rep's line repeats the buyer's last line: a verbatim run of 6+ of their words, or their
-    content words with almost nothing of the rep's own."""
+    content words with almost nothing of the rep's own. Worked out once per line (several checks ask)."""
+    found = view.parroting.get(q)
+    if found is None:
+        found = view.parroting[q] = _parrots(view, q)
+    return found
+
+
+def _parrots(view: CallView, q: int) -> bool:
     prev = view.prev_buyer.get(q)
     if prev is None:
         return False

@@ -33,7 +33,7 @@ from grading.scorecard import Scorecard
 from grading.sources import AskRep, GradeInput, SessionSource, from_file, from_session
 from simulator.config import Settings, load_settings
 from simulator.content.competencies import COMPETENCY_IDS
-from simulator.content.loader import ContentLibrary, load_library
+from simulator.content.loader import ContentLibrary, builtin_dir, load_library
 from simulator.errors import SparringError
 from simulator.llm.base import LLM
 
@@ -80,9 +80,41 @@ class _LazyStore:
         return self._get().list_sessions(*args, **kwargs)
 
 
+_LIBRARIES: dict[tuple[str, ...], tuple[tuple[tuple[str, int, int], ...], ContentLibrary]] = {}
+"""Content folders -> (their YAML files' signature, the library loaded from them): one load per process."""
+
+
+def _content_signature(extra: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime_ns, size) of every persona and scenario file the library reads: a changed, added or
+    removed file changes it (a few stat calls, against ~150 ms of YAML parsing per load)."""
+    folders = [builtin_dir("personas"), builtin_dir("scenarios")]
+    folders += [d / sub for d in extra for sub in ("personas", "scenarios")]
+    out: list[tuple[str, int, int]] = []
+    for folder in folders:
+        if not folder.is_dir():
+            out.append((str(folder), -1, -1))
+            continue
+        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            st = path.stat()
+            out.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
 def _library(settings: Settings) -> ContentLibrary:
+    """The content library for ``settings``, loaded once per process and again only when a file changed
+    (every ``run_batch``/``run_grade`` call used to parse all the YAML again)."""
     extra = [settings.content_dir] if settings.content_dir else []
-    return load_library(extra)
+    key = tuple(str(d) for d in extra)
+    try:
+        signature = _content_signature(extra)
+    except OSError:
+        return load_library(extra)
+    cached = _LIBRARIES.get(key)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    library = load_library(extra)
+    _LIBRARIES[key] = (signature, library)
+    return library
 
 
 def load_input(

@@ -288,7 +288,7 @@ class _Context:
         for pos, turn in enumerate(view.turns):
             if turn["speaker"] != "rep":
                 self.buyer_lines.append(view.text(pos))
-            for sentence in sentences(view.text(pos)):
+            for sentence in view.sentences(pos):
                 for word in sentence.split()[1:]:
                     word = word.strip(".,;:!?\"'()“”‘’")
                     if word[:1].isupper():
@@ -397,7 +397,7 @@ class _Context:
         if cached is not None:
             return cached
         out: list[tuple[str, frozenset[str], bool]] = []
-        for sentence in sentences(self.view.text(pos)):
+        for sentence in self.view.sentences(pos):
             if sentence.rstrip().endswith("?"):
                 continue
             for part in _CLAUSE_SPLIT.split(sentence):
@@ -512,7 +512,7 @@ class _Context:
     def own_question(self, pos: int) -> str | None:
         """The rep's own question in a line (the last one of 4+ words), as written; a question typed
         without '?' (the analysis counts it) is its last sentence."""
-        said = [s.strip() for s in sentences(self.view.text(pos))]
+        said = [s.strip() for s in self.view.sentences(pos)]
         found = [s for s in said if s.endswith("?") and len(s.split()) >= 4]
         if found:
             return _upper_first(found[-1])
@@ -542,7 +542,7 @@ def _pick(failed: list[str], *preferred: str) -> str:
 def _open_version(ctx: _Context, pos: int) -> str | None:
     """A closed question asked again as an open one, on the same subject."""
     a = ctx.view.analyses[pos]
-    asked = [s.strip() for s in sentences(ctx.view.text(pos)) if s.strip().endswith("?")]
+    asked = [s.strip() for s in ctx.view.sentences(pos) if s.strip().endswith("?")]
     if not asked:
         return None
     question = asked[-1]
@@ -633,7 +633,7 @@ def _shorter(ctx: _Context, pos: int) -> str | None:
     """The rep's long turn cut to its first real sentence (6+ words) and one question."""
     if ctx.view.analyses[pos]["words"] <= LONG_TURN_WORDS:
         return None
-    said = [s.strip() for s in sentences(ctx.view.text(pos)) if len(s.split()) >= 6]
+    said = [s.strip() for s in ctx.view.sentences(pos) if len(s.split()) >= 6]
     if not said:
         return None
     first = said[0]
@@ -692,7 +692,7 @@ def _tailored(ctx: _Context, pos: int) -> str | None:
 def _tailored_plain(ctx: _Context, pos: int) -> str | None:
     """A real call (no product on file): the rep's own value sentences, tied to a cost the buyer
     stated, with the rep's own question."""
-    said = [s.strip() for s in sentences(ctx.view.text(pos)) if not s.strip().endswith("?")]
+    said = [s.strip() for s in ctx.view.sentences(pos) if not s.strip().endswith("?")]
     claims = [_upper_first(s) for s in said if _about_product(ctx, pos, s)]
     if not claims:
         return None
@@ -886,7 +886,7 @@ def _rapport(ctx: _Context, failed: list[str]) -> Iterator[Candidate]:
     if "warm_open" in failed:
         for p in view.rep_pos:
             if signals.rude(view.lows[p]):
-                kept = [s for s in sentences(view.text(p)) if not signals.rude(normalise(s))]
+                kept = [s for s in view.sentences(p) if not signals.rude(normalise(s))]
                 if kept:
                     yield p, " ".join(kept), "warm_open"
         first = view.rep_pos[0]

@@ -199,7 +199,8 @@ def next_step(view: CallView) -> NextStep:
         if reply.buyer_pos is None:
             continue
         said = view.lows[reply.buyer_pos]
-        if pos not in asked and read_context(view.text(pos)).information and not signals.mentions_commitment(said):
+        # (the cheap test of the reply first: reading the rep's line again is the costly part)
+        if pos not in asked and not signals.mentions_commitment(said) and read_context(view.text(pos)).information:
             # A yes or no to a later question for information ("Do you use Salesforce?" / "Sure.") answers
             # that question: it neither accepts nor takes back the ask.
             continue

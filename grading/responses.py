@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from simulator.understanding.buyer import read_buyer
 from simulator.understanding.text import words_of
@@ -67,7 +68,8 @@ MOVE_WORDS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Response:
-    """The buyer's reply to one rep line."""
+    """The buyer's reply to one rep line. Its readings (``agrees``, ``answered``, ...) are worked out once
+    and kept (``cached_property``: the fields never change; every check asks the same questions)."""
 
     rep_pos: int
     buyer_pos: int | None
@@ -82,7 +84,7 @@ class Response:
     def exists(self) -> bool:
         return self.buyer_pos is not None
 
-    @property
+    @cached_property
     def negative(self) -> bool:
         """The buyer pushed back, refused, objected to it or lost patience. A yes that raises a separate
         concern accepts this line (the concern is a new objection)."""
@@ -90,7 +92,7 @@ class Response:
             return self.move in NEGATIVE_MOVES
         return bool(self.acts.get("refuses") or (self.acts.get("objects") and not self._yes_with_concern))
 
-    @property
+    @cached_property
     def answered(self) -> bool:
         """The buyer engaged: answered, explained, agreed or told something (not a brush-off)."""
         if not self.exists:
@@ -103,7 +105,7 @@ class Response:
             bool(self.acts.get("agrees")) and not self.acts.get("refuses")
         )
 
-    @property
+    @cached_property
     def substantive(self) -> bool:
         """The buyer told something real: a hidden fact or concern, or a long, engaged answer."""
         if self.move is not None:
@@ -112,7 +114,7 @@ class Response:
             return False
         return self.words >= SUBSTANTIVE_WORDS and not self.acts.get("refuses") and not self.acts.get("deflects")
 
-    @property
+    @cached_property
     def agrees(self) -> bool:
         """A clear yes: agreement without a refusal or deflection in the same line, and without an
         objection unless it is a yes that raises a separate concern (``_yes_with_concern``)."""
@@ -129,20 +131,27 @@ class Response:
         plain_yes = bool(_PLAIN_YES.search(low)) and not _NEGATION.search(low)
         return bool(self.acts.get("agrees")) or plain_yes
 
-    @property
+    @cached_property
     def _yes_with_concern(self) -> bool:
         """Read as agreeing and objecting, naming no number: "Fine, but price is going to be a problem."
         (CONVENTIONS.md: agrees + objects). With a number it is a counter-offer ("We'll pay $100,000."),
         which is no yes to the rep's line."""
         return bool(self.acts.get("agrees")) and not _NUMBER.search(self.text.lower())
 
-    @property
+    @cached_property
     def claims_agreement(self) -> bool:
         """The reply claims an earlier agreement instead of answering ('we agreed to a demo Tuesday')."""
         return self.move is None and bool(_PAST_AGREEMENT.search(self.text.lower()))
 
     def effect(self) -> str:
-        """What the buyer did, in words, for the scorecard."""
+        """What the buyer did, in words, for the scorecard (worked out once per reply: every check that
+        cites this reply asks for it)."""
+        cached = self.__dict__.get("_effect")
+        if cached is None:
+            cached = self.__dict__["_effect"] = self._effect()
+        return cached
+
+    def _effect(self) -> str:
         if not self.exists:
             return "the buyer did not reply"
         if self.move is not None:

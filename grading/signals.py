@@ -7,6 +7,7 @@ call's transcript the grader looks for these phrases in the buyer's lines instea
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from simulator.engine.lexicon import NEXT_STEP_WORDS
 from simulator.engine.understand import find_time_phrase
@@ -237,3 +238,23 @@ def names_amount(normalised_line: str) -> bool:
 def names_nothing(normalised_line: str) -> bool:
     """A line that commits to nothing: '$0', 'nothing', 'zero'."""
     return bool(_NOTHING.search(normalised_line))
+
+
+# The checks, the events and the coaching ask these questions of the same few lines again and again
+# (every rep line's ``asks_for_commitment`` is read by the next-step, the close and the coaching checks):
+# each answer depends on the line's text only, so it is worked out once per distinct line.
+_LINE_CACHE = 4096
+objection_type = lru_cache(maxsize=_LINE_CACHE)(objection_type)
+agrees = lru_cache(maxsize=_LINE_CACHE)(agrees)
+accepts_deal = lru_cache(maxsize=_LINE_CACHE)(accepts_deal)
+confirms = lru_cache(maxsize=_LINE_CACHE)(confirms)
+recaps = lru_cache(maxsize=_LINE_CACHE)(recaps)
+acknowledges = lru_cache(maxsize=_LINE_CACHE)(acknowledges)
+price_talk = lru_cache(maxsize=_LINE_CACHE)(price_talk)
+asks_for_meeting = lru_cache(maxsize=_LINE_CACHE)(asks_for_meeting)
+time_question = lru_cache(maxsize=_LINE_CACHE)(time_question)
+rude = lru_cache(maxsize=_LINE_CACHE)(rude)
+asks_for_commitment = lru_cache(maxsize=_LINE_CACHE)(asks_for_commitment)
+mentions_commitment = lru_cache(maxsize=_LINE_CACHE)(mentions_commitment)
+names_amount = lru_cache(maxsize=_LINE_CACHE)(names_amount)
+names_nothing = lru_cache(maxsize=_LINE_CACHE)(names_nothing)

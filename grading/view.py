@@ -23,6 +23,7 @@ from simulator.engine.understand import (
     normalise,
     words_of,
 )
+from simulator.understanding.text import sentences
 
 WORDS_PER_MINUTE = 150
 """Speaking rate used to estimate seconds from words when no voice timing is recorded."""
@@ -110,8 +111,18 @@ class CallView:
             self._content[pos] = cached
         return cached
 
+    def sentences(self, pos: int) -> tuple[str, ...]:
+        """The sentences of a line (cached: the coaching reads every line's sentences several times)."""
+        cached = self._sentences.get(pos)
+        if cached is None:
+            cached = self._sentences[pos] = tuple(sentences(self.turns[pos]["text"]))
+        return cached
+
     def __post_init__(self) -> None:
         self._content: dict[int, set[str]] = {}
+        self._sentences: dict[int, tuple[str, ...]] = {}
+        self.parroting: dict[int, bool] = {}
+        """Rep position -> whether the line parrots the buyer's last line (grading.checks_talk.parrots)."""
 
 
 def build_view(
