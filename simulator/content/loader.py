@@ -27,6 +27,10 @@ def _format_validation_error(path: Path, exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it (several times faster), else the Python one."""
+
+
 def load_model(path: Path, model: type[M]) -> M:
     """Parse one YAML file into ``model``; raise ContentError naming the file and each bad field."""
     try:
@@ -38,7 +42,7 @@ def load_model(path: Path, model: type[M]) -> M:
     except OSError as exc:
         raise ContentError(f"{path}: cannot read ({exc.strerror})") from exc
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
