@@ -12,6 +12,7 @@ outweighs an 'okay' in the same line, and a tag 'okay?' is not a question.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -409,8 +410,10 @@ class RepContext:
         return self.present and not (self.question or self.proposal or self.commitment)
 
 
+@functools.lru_cache(maxsize=4096)
 def read_context(previous_rep_line: str) -> RepContext:
-    """Read the rep's line a buyer line answers. Pure, rules only (no embedding): cheap per buyer line."""
+    """Read the rep's line a buyer line answers. Pure, rules only (no embedding), and remembered per text:
+    grading asks about the same rep line for each check that needs it."""
     if not previous_rep_line or not previous_rep_line.strip():
         return RepContext()
     from simulator.understanding.questions import read_questions
