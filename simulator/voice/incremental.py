@@ -4,14 +4,11 @@
 pause inside the turn (``pause_s`` of non-speech, with at least ``min_piece_s`` not yet transcribed)
 it transcribes the audio up to the middle of the pause in a background thread and *commits* it;
 after ``max_piece_s`` without a pause it transcribes what it has and commits the segments that
-ended at least ``keep_tail_s`` before the end. A pause of ``final_pause_s`` may be the end of the
-turn, so the phrase before it is transcribed however short it is, and a pause that comes while a
-piece is running is taken up as soon as that piece is done: when the turn ends (``end_silence_ms``
-later) its last phrase is usually transcribed already. :meth:`finish` waits for a transcription
-still running and transcribes only what is still uncommitted, then joins the pieces into one
-:class:`~simulator.voice.stt.Transcript` with word times from the start of the turn. Cutting at
-pauses keeps words whole; each piece is decoded without the text before it, which costs a little
-accuracy at the joins (measured in docs/voice.md).
+ended at least ``keep_tail_s`` before the end. When the turn ends, :meth:`finish` waits for a
+transcription still running and transcribes only the uncommitted tail (usually the last phrase),
+then joins the pieces into one :class:`~simulator.voice.stt.Transcript` with word times from the
+start of the turn. Cutting at pauses keeps words whole; each piece is decoded without the text
+before it, which costs a little accuracy at the joins (measured in docs/voice.md).
 """
 
 from __future__ import annotations
@@ -64,7 +61,6 @@ class IncrementalTranscriber:
         transcribe: Transcribe | None = None,
         *,
         pause_s: float = 0.2,
-        final_pause_s: float = 0.3,
         min_piece_s: float = 1.0,
         max_piece_s: float = 4.0,
         keep_tail_s: float = 1.0,
@@ -72,8 +68,6 @@ class IncrementalTranscriber:
     ) -> None:
         self.transcribe = transcribe or _default_transcribe
         self.pause_s, self.min_piece_s = pause_s, min_piece_s
-        self.final_pause_s = final_pause_s
-        """A pause this long may end the turn: the phrase before it is transcribed however short."""
         self.max_piece_s, self.keep_tail_s = max_piece_s, keep_tail_s
         self.enabled = enabled
         self.max_real_time_factor = 0.5
@@ -91,8 +85,6 @@ class IncrementalTranscriber:
             self._pieces: list[_Piece] = []
             self._committed = 0
             self._job: Future[None] | None = None
-            self._running = False
-            self._latest: tuple[FloatArray, float] | None = None
         self.partial_runs = 0
         self.final_tail_s = 0.0
 
@@ -111,15 +103,10 @@ class IncrementalTranscriber:
         if not self.enabled or self.real_time_factor > self.max_real_time_factor:
             return
         with self._lock:
-            if self._running:
-                self._latest = (audio, trailing_silence_s)  # looked at again when the running piece ends
+            if self._job is not None and not self._job.done():
                 return
-            self._latest = None
             pending = (audio.size - self._committed) / STT_SAMPLE_RATE
-            speech = pending - trailing_silence_s
-            phrase_over = trailing_silence_s >= self.pause_s and speech >= self.min_piece_s
-            maybe_the_end = trailing_silence_s >= self.final_pause_s and speech >= 0.1
-            if phrase_over or maybe_the_end:
+            if trailing_silence_s >= self.pause_s and pending - trailing_silence_s >= self.min_piece_s:
                 cut = audio.size - int(trailing_silence_s / 2 * STT_SAMPLE_RATE)
                 self._submit(audio, cut, whole=True)
             elif pending >= self.max_piece_s:
@@ -129,20 +116,8 @@ class IncrementalTranscriber:
         start, generation = self._committed, self._generation
         piece = audio[start:cut].copy()
         self.partial_runs += 1
-        self._running = True
 
         def run() -> None:
-            try:
-                commit()
-            finally:
-                with self._lock:
-                    if generation == self._generation:
-                        self._running = False
-                    latest = self._latest if generation == self._generation else None
-                if latest is not None:  # the rep paused (or went on) while this piece ran
-                    self.update(*latest)
-
-        def commit() -> None:
             began = time.perf_counter()
             try:
                 heard = self.transcribe(piece)
@@ -173,10 +148,9 @@ class IncrementalTranscriber:
     def finish(self, audio: FloatArray) -> Transcript:
         """The whole turn's transcript: waits for a running piece, transcribes the rest, joins."""
         started = time.perf_counter()
-        waited: Future[None] | None = None
-        while (job := self._job) is not None and job is not waited:
-            job.result()  # a piece that ends chains the next one (a pause seen meanwhile) before it is done
-            waited = job
+        job = self._job
+        if job is not None:
+            job.result()
         with self._lock:
             pieces, committed = list(self._pieces), self._committed
         if self.real_time_factor > self.max_real_time_factor:

@@ -157,48 +157,6 @@ def test_incremental_transcription_commits_at_pauses_and_finishes_with_the_tail(
     assert result.duration == 2.5
 
 
-def test_a_short_last_phrase_is_transcribed_during_the_end_silence() -> None:
-    """A pause that may end the turn sends the phrase before it to the model at once, however short,
-    so when the turn ends nothing is left to transcribe."""
-    calls: list[float] = []
-
-    def transcribe(audio: np.ndarray) -> Transcript:
-        calls.append(audio.size / RATE)
-        return fake_transcript(audio)
-
-    inc = IncrementalTranscriber(transcribe, min_piece_s=1.0, final_pause_s=0.3)
-    turn = np.zeros(int(0.9 * RATE), np.float32)  # "Sure, go on." — 0.6 s of speech, then the pause
-    inc.update(turn[: int(0.8 * RATE)], trailing_silence_s=0.2)
-    assert inc._job is None  # a 0.2 s pause after a short phrase: keep listening
-    inc.update(turn, trailing_silence_s=0.3)
-    assert inc._job is not None
-    inc._job.result()
-    assert calls == [pytest.approx(0.75, abs=0.01)]
-    result = inc.finish(turn[: int(0.7 * RATE)])  # the turn's audio: speech + 100 ms of the silence
-    assert len(calls) == 1 and result.text == "w0"
-
-
-def test_a_pause_during_a_running_piece_is_transcribed_right_after_it() -> None:
-    release = threading.Event()
-    calls: list[float] = []
-
-    def transcribe(audio: np.ndarray) -> Transcript:
-        calls.append(audio.size / RATE)
-        if len(calls) == 1:
-            release.wait(5)
-        return fake_transcript(audio)
-
-    inc = IncrementalTranscriber(transcribe, min_piece_s=1.0)
-    turn = np.zeros(int(2.6 * RATE), np.float32)
-    inc.update(turn[: int(1.6 * RATE)], trailing_silence_s=0.3)  # first phrase, sent to the model
-    inc.update(turn[: int(2.5 * RATE)], trailing_silence_s=0.4)  # the rep stops while it runs
-    release.set()
-    wait(lambda: len(calls) == 2 and inc._job is not None and inc._job.done())
-    assert inc.committed_s == pytest.approx(2.3, abs=0.01)
-    inc.finish(turn[: int(2.35 * RATE)])
-    assert len(calls) == 2  # nothing left for the end of the turn
-
-
 # ------------------------------------------------------------------------------ a whole hands-free call
 
 
