@@ -777,6 +777,8 @@ PROPOSAL = (
     "speak thursday",
     "speak friday",
     "talk then",
+    "want me to",
+    "shall i",
 )
 PAST_MEETING = (
     "last meeting",
@@ -801,6 +803,23 @@ PAST_MEETING = (
     "cheers for sending",
     "on my end is",
     "internally",
+    "last monday",
+    "last tuesday",
+    "last wednesday",
+    "last thursday",
+    "last friday",
+    "last week's",
+    "great meeting on",
+    "good meeting on",
+    "great call on",
+    "good call on",
+    "after our call",
+    "after our meeting",
+    "went well",
+    "go ahead",
+    "board meeting",
+    "board meet",
+    "your board",
 )
 WE_WORDS = r"\b(?:we|our|we're|we've|us|we'll|ours)\b"
 BENEFIT = (

@@ -7,6 +7,7 @@ embedding; alone they are the fallback when no model file is installed.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import re
 from collections.abc import Iterable
@@ -16,7 +17,8 @@ from simulator.understanding import phrases
 from simulator.understanding.definitions import BOOLEAN_LABELS, MONOLOGUE_WORDS, PITCH_MIN_WORDS
 from simulator.understanding.questions import QuestionReading
 from simulator.understanding.text import normalise
-from simulator.understanding.values import Amount
+from simulator.understanding.times import concrete_time
+from simulator.understanding.values import Amount, comparable_value
 
 
 @functools.lru_cache(maxsize=256)
@@ -153,9 +155,22 @@ _STOP_ECHO = frozenset(
 )
 
 
+_DEADLINE = re.compile(
+    r"\b(?<!for )(?<!for e-)(?:signed|countersigned|sign(?:ature)?|in writing|back)\b[^.?!]{0,30}?\bby"
+    r" (?:the |this |next |end of )?"
+    r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|tomorrow|\d{1,2}(?:st|nd|rd|th)\b|(?:jan|feb|mar|apr|may|jun|jul"
+    r"|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?\b)"
+)
+"""A deadline for the buyer's signature or paperwork ('the signed order form by friday', 'countersigned by the
+20th', 'in writing by the 20th'): not a meeting proposed (docs/understanding.md: a signing deadline inside a trade
+is not a next step)."""
+
+
 _RESTATED = re.compile(
     r"\b(?:i'm at|we're at|i am at|we are at|stands|still|usually|ballpark|typically|normally|same as|talked about"
-    r"|we agreed|you've got|recap|to confirm|where we landed|we landed)\b[^.?!]{0,30}$"
+    r"|we agreed|you've got|recap|to confirm|where we landed|we landed|like i said|as i said)\b[^.?!]{0,30}$"
+    r"|\b(?:can't|cannot|can not|won't|not) go(?: is)? (?:any )?(?:below|under|lower than|lower)\s?\$?$"
+    r"|\blast year's (?:[a-z]+ )?(?:was|were)\s?\$?$"
 )
 """An amount the rep restates ('my offer from last week stands: 228k', 'so you're at 43 and i'm at 47.5') or
 describes as usual pricing is not a new concession."""
@@ -164,6 +179,9 @@ describes as usual pricing is not a new concession."""
 _NEGATED = re.compile(
     r"\b(?:don't|dont|do not|doesn't|won't|wont|will not|can't|cant|cannot|not|no|never|unable to)"
     r"(?: [a-z']+){0,3} $"
+    r"|\b(?:i'd|we'd|i would|we would) rather not(?: [a-z']+){0,2} $"
+    r"|\b(?:not|n't|never|unable)(?: really| just)? (?:in a position|in any position|able|allowed|authori[sz]ed"
+    r"|willing|prepared|going|gonna|about|empowered|permitted)(?: to)?(?: [a-z']+){0,2} $"
 )
 """A concession word said as a refusal ('we don't discount', 'not gonna cut the price', 'I can't drop the
 price')."""
@@ -277,14 +295,18 @@ def read_rules(
     courtesy = find_phrase(low, phrases.NOT_CONCESSION)
     if courtesy:
         concession_hits = [h for h in concession_hits if h not in ("meet you halfway",) or "halfway" in low]
-    offered = [a.value for a in amounts if a.owner == "rep" and not _restated(a)]
-    below_list = bool(list_price and offered and min(offered) < list_price)
+    offered = [a for a in amounts if a.owner == "rep" and not _restated(a)]
+    yearly = [v for v in (comparable_value(a, list_price) for a in offered) if v is not None]
+    per_unit = [a.value for a in offered if comparable_value(a, list_price) is None]
+    # A yearly price under list, or a per-seat price said going down ('per seat goes from 45 to 38 bucks').
+    below_list = bool(list_price and ((yearly and min(yearly) < list_price)
+                                      or any(x > y for x, y in itertools.pairwise(per_unit))))
     concession = bool(concession_hits or discounts or below_list)
     r.labels["concession"] = concession
     if concession:
         why = (f"{concession_hits[:2]}" if concession_hits else "") + (f" {discounts[0]:g}% off" if discounts else "")
         if below_list:
-            why += f" price {min(rep_prices):,.0f} below list {list_price:,.0f}"
+            why += f" price {min(yearly or per_unit):,.0f} below list {list_price:,.0f}"
         r.reasons["concession"] = "offers a concession: " + why.strip()
 
     trade = find_phrase(low, phrases.TRADE)
@@ -295,8 +317,14 @@ def read_rules(
     if r.labels["asks_in_return"]:
         r.reasons["asks_in_return"] = f"asks for something in return ({trade!r})"
 
-    noun = find_phrase(_COURTESY_CALL.sub(" ", low), phrases.NEXT_STEP_NOUNS)
-    proposal = find_phrase(low, phrases.PROPOSAL)
+    deadline = _DEADLINE.search(low)
+    if deadline:  # 'send me the signed order form by friday': a deadline, not a meeting or a time proposed
+        low_ns = _DEADLINE.sub(" ", low)
+        time_phrase = concrete_time(low_ns) if time_phrase else None
+    else:
+        low_ns = low
+    noun = find_phrase(_COURTESY_CALL.sub(" ", low_ns), phrases.NEXT_STEP_NOUNS)
+    proposal = find_phrase(low_ns, phrases.PROPOSAL)
     past = find_phrase(low, phrases.PAST_MEETING)
     next_step = (
         (bool(noun) and bool(proposal))
@@ -305,6 +333,8 @@ def read_rules(
     r.labels["next_step"] = next_step
     if next_step:
         r.reasons["next_step"] = f"proposes a next step ({noun!r}, {proposal or 'a time'!r})"
+    elif deadline:
+        r.reasons["next_step"] = f"a deadline, not a next step ({deadline.group(0)!r})"
 
     r.features = [
         *(float(r.labels[k]) for k in BOOLEAN_LABELS),

@@ -45,6 +45,8 @@ def concrete_time(text: str) -> str | None:
         for m in pattern.finditer(low):
             if index == 2 and m.group(0).startswith("may") and not re.match(r"may\.?\s+(?:the\s+)?\d", m.group(0)):
                 continue
+            if index == 0 and re.search(r"\blast\s$", low[max(0, m.start() - 5) : m.start()]):
+                continue  # 'last thursday's demo': a past day, not a time proposed
             spans.append((m.start(), m.end(), index))
     if not spans:
         return None

@@ -49,7 +49,7 @@ _SHORT_THOUSANDS = re.compile(
     r"|including|plus|or|but|that|which|we|you|i|so|no|tops|max|firm|final|over|because|since|as|to|in|feels|sounds"
     r"|works|each|now|right|would|will|could|can|and|vs|versus|from|at|mine's|yours|is|was|even|net|seems|looks"
     r"|covers|gets|buys|stands|stays|there|here|this|out|off|done|deal|instead|rather|max|minimum|apart|like|your"
-    r"|something|'s|include|includes|sound|after|before|first|last|year|a year|per year)\b))"
+    r"|something|'s|include|includes|sound|after|before|first|last|year|a year|per year|list|approved)\b))"
 )
 """A bare number said as thousands ('we're at 48', 'let's call it 160', 'still 12.8') when the list price is
 known and the number, in thousands, is a plausible price for it; never before a unit ('3 years', '14 depots')."""
@@ -236,6 +236,7 @@ _OTHER_CUES = (
     "outage",
     "salary",
     "hire",
+    "already paying",
 )
 _REP_CUES = (
     "i can do",
@@ -303,6 +304,17 @@ _REP_CUES = (
     "i'll keep",
     "willing to do",
     "willing to go",
+    "we came in at",
+    "i came in at",
+    "we come in at",
+    "we're sitting at",
+    "i'm sitting at",
+    "last year's rate",
+    "last year's price",
+    "last year's pricing",
+    "last year's renewal",
+    "hold last year's",
+    "at last year's",
 )
 
 
@@ -340,6 +352,8 @@ def numbers_as_digits(low: str) -> str:
     low = re.sub(r"\b(one|two|three|four|five|six|seven|eight|nine)[ -]oh[ -]", r"\1 zero ", low)
     # Small numbers alone stay words in text2num: 'two grand', 'one point two million', 'three k'.
     low = re.sub(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)'s\b", r"\1 is", low)
+    low = re.sub(r"\b((?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)[ -](?:one|two|three|four|five|six"
+                 r"|seven|eight|nine))'s\b", r"\1 is", low)
     low = re.sub(
         r"(?<![a-z]-)(?<!ty )(?<!thousand )(?<!hundred )(?<!hundred and )(?<!million )(?<!point )"
         r"\b(one|two|three|four|five|six|seven|eight|nine)(?= (?:grand|k|thousand|million|mil)\b)",
@@ -367,6 +381,11 @@ def _units_back(low: str) -> str:
     return low
 
 
+def _dollar_ranges(low: str) -> str:
+    """'per seat goes from 45 to 38 bucks': the low end is dollars too."""
+    return re.sub(r"\b(\d+(?:\.\d+)?)(\s?(?:to|-|or)\s?)(\d+(?:\.\d+)?)\s?(bucks|dollars)\b", r"\1 \4\2\3 \4", low)
+
+
 def _unit_value(number: str, unit: str) -> float:
     value = float(number.replace(",", "").replace(" ", ""))
     unit = unit.lower()
@@ -378,13 +397,14 @@ def _unit_value(number: str, unit: str) -> float:
 
 
 _AFTER_OTHER = re.compile(
-    r"^\s?(?:a year |per year |annually |a month |per month |last year |this year )?(?:in|of|on|from|worth of)\s"
+    r"^\s?(?:a year |per year |annually |a month |per month |a week |per week |a day |last year |this year )?"
+    r"(?:in|of|on|from|worth of)\s"
     r"(?:[a-z-]+\s){0,2}?(?:fees|overtime|waste|savings|refunds|downtime|detention|revenue|churn|penalt\w*|fines"
     r"|losses|expedites?|write-?offs?|spend|costs?|labou?r|turnover|chargebacks|credits|rework|claims|pipeline)"
 )
 _THRESHOLD = re.compile(
     r"(?:anything|everything|spend|purchases?|deals?|contracts?)\s(?:over|above|under|below)\s$"
-    r"|(?:over|above|threshold of|limit of|cap of|ceiling of|up to)\s$"
+    r"|(?:over|above|threshold of|limit of|cap of|ceiling of|(?<!step )(?<!steps )(?<!go )(?<!goes )(?<!bump )up to)\s$"
 )
 
 
@@ -510,20 +530,36 @@ def _named_owner(window: str, value: float, list_price: float | None) -> str | N
 
 _PER_MONTH = re.compile(r"^\s?(?:dollars |bucks )?(?:a|per|/)\s?(?:month|mo)\b|^\s?(?:dollars |bucks )?monthly\b")
 _PER_UNIT = re.compile(
-    r"^\s?(?:dollars |bucks )?(?:a|per|/|for each|each)\s?(?:seat|user|licen[cs]e|truck|vehicle|depot|site|store|head"
-    r"|location|cafe|café|clinic|rep|agent|driver|device|bed|nurse|member)\b"
+    r"^\s?(?:dollars |bucks )?(?:(?:a|per) (?:month|year) )?(?:a|per|/|for each|each)\s?"
+    r"(?:seat|user|licen[cs]e|truck|vehicle|depot|site|store|head|location|cafe|café|clinic|rep|agent|driver|device|bed|nurse|member)\b"
 )
 
 
-def _outside_range(value: float, after: str, list_price: float | None) -> bool:
+def _outside_range(value: float, after: str, list_price: float | None, before: str = "") -> bool:
     """Whether an amount is too far from the list price to be a price for this deal. A monthly amount is
     compared as twelve months; a price per seat, truck or rep cannot be compared ('$70 a rep a month',
     'per seat drops to 38 dollars')."""
-    if not list_price or _PER_UNIT.match(after):
+    if not list_price or _PER_UNIT.match(after) or _PER_SEAT_CLAUSE.search(before[-60:]):
         return False
-    if _PER_MONTH.match(after):
+    sentence = re.split(r"[.?!;]\s", before)[-1] + re.split(r"[.?!;]\s", after)[0]
+    if _PER_MONTH.match(after) or (not PRICE_RANGE[0] * list_price <= value and _MONTHLY_WORDS.search(sentence)):
         value *= 12
     return not PRICE_RANGE[0] * list_price <= value <= PRICE_RANGE[1] * list_price
+
+
+def comparable_value(amount: Amount, list_price: float | None) -> float | None:
+    """The amount as a yearly price to set against the list price: twelve times a monthly amount ('we'd be 1,200'
+    in a sentence about 'a month'); None for a price per seat or truck, which cannot be compared."""
+    if not list_price:
+        return amount.value
+    after = amount.context[amount.end : amount.end + 60]
+    before = amount.context[max(0, amount.start - 120) : amount.start]
+    if _PER_UNIT.match(after) or _PER_SEAT_CLAUSE.search(before[-60:]):
+        return None
+    sentence = re.split(r"[.?!;]\s", before)[-1] + re.split(r"[.?!;]\s", after)[0]
+    if _PER_MONTH.match(after) or (amount.value < PRICE_RANGE[0] * list_price and _MONTHLY_WORDS.search(sentence)):
+        return amount.value * 12
+    return amount.value
 
 
 _AFTER_VENDOR = re.compile(r"^[^.?!]{0,40}\b(?:with them|from them|they (?:quoted|offered|charge))\b")
@@ -537,9 +573,30 @@ def _vendor_before(before: str) -> bool:
     recent = " ".join(re.split(r"(?<=[.?!])\s", before)[-2:])
     hits = [m.end() for m in re.finditer(r"\b(?:quote|quoted|competitor|other vendor|another vendor|incumbent"
                                          r"|their|they're|they are|the other guys)\b", recent)]
+    hits += [m.end() for m in re.finditer(r"\b([a-z][a-z0-9]+)'s (?:proposal|offer|bid|pricing|price|number)\b", recent)
+             if is_name(m.group(1))]  # "i saw kestrel's proposal, 27 a seat a month"
     if not hits:
         return False
     return not _REP_SELF.search(recent[max(hits):])
+
+
+_LIST_AFTER = re.compile(r"\b(?:instead of|rather than|down from|versus|vs\.?|compared to|off)\s(?:the\s)?(?:\$\s?)?$")
+"""'you're at 44 instead of 50': the list price the rep's offer is set against is the rep's."""
+_TRADE_YOURE_AT = re.compile(
+    r"\b(?:years?|term|upfront|up front|prepay|annually|the year|commit\w*|sign\w*|seats?)\b[^.?!]{0,20}\b(?:and|then)"
+    r" you(?:'re| are|'d be| would be| pay) (?:at |down to )?(?:about |around |just |only )?(?:\$\s?)?$"
+)
+"""'two years and you're at 44', 'prepay the year and you're at 13.2': the rep's price for a trade."""
+_PAYING_NAME_AFTER = re.compile(r"^\s?(?:a (?:month|year) |per (?:month|year) )?(?:that )?you(?:'re| are) (?:currently "
+                                r"|already |now )?paying ([a-z][a-z0-9]+)")
+_PAYING_NAME_BEFORE = re.compile(r"\bpaying ([a-z][a-z0-9]+)(?: (?:what|about|around|like|roughly))?,?\s?(?:\$\s?)?$")
+"""'the 210 you're paying samsara now', 'you're paying routeone what, 1,200 a month': another vendor's price."""
+_YOU_PAY = re.compile(r"\byou(?:'re| are)? (?:already |currently |now )?pay(?:ing)?\s(?:about |around |like |roughly )?"
+                      r"(?:\$\s?)?$")
+_PAID_NOW = re.compile(r"^\s?(?:dollars |bucks )?(?:a|per) (?:month|year|week) (?:for|on)\b"
+                       r"|^[^.?!]{0,25}\b(?:today|now|currently)\b")
+"""'the stock app you pay 90 a month for': what the buyer pays today, not a price for this deal ('the way it works
+is you pay twelve hundred a month per depot' is the rep's price)."""
 
 
 def owner_of(low: str, start: int, end: int, value: float, list_price: float | None) -> tuple[PriceOwner, str]:
@@ -548,8 +605,18 @@ def owner_of(low: str, start: int, end: int, value: float, list_price: float | N
     if _AFTER_OTHER.match(after):
         return "other", "a cost or saving: " + _AFTER_OTHER.match(after).group(0).strip()  # type: ignore[union-attr]
     window = _clause_window(low, start)
+    if list_price and abs(value - list_price) < 0.5 and _LIST_AFTER.search(window[-30:]):
+        return "rep", "the list price: " + _LIST_AFTER.search(window[-30:]).group(0).strip()  # type: ignore[union-attr]
+    if _TRADE_YOURE_AT.search(window[-50:]):
+        return "rep", "the rep's price after a trade: " + _TRADE_YOURE_AT.search(window[-50:]).group(0).strip()  # type: ignore[union-attr]
+    paying = _PAYING_NAME_AFTER.match(after) or _PAYING_NAME_BEFORE.search(window[-40:])
+    if paying and is_name(paying.group(1)):
+        return "competitor", f"paid to another vendor ({paying.group(1)!r})"
     if _THRESHOLD.search(window[-40:]):
         return "other", "an approval threshold"
+    you_pay = _YOU_PAY.search(window[-30:])
+    if you_pay and (not you_pay.group(0).startswith("you pay ") or _PAID_NOW.match(after)):
+        return "other", "what the buyer pays today: " + _YOU_PAY.search(window[-30:]).group(0).strip()  # type: ignore[union-attr]
     if _AFTER_BUYER.match(after):
         return "buyer", "the buyer's number: " + _AFTER_BUYER.match(after).group(0).strip()  # type: ignore[union-attr]
     if _AFTER_COMPETITOR.match(after):
@@ -557,7 +624,7 @@ def owner_of(low: str, start: int, end: int, value: float, list_price: float | N
     named = _named_owner(window, value, list_price)
     if named:
         return "competitor", f"another vendor's price ({named!r})"
-    if list_price and _outside_range(value, after, list_price) and (
+    if list_price and _outside_range(value, after, list_price, low[max(0, start - 120) : start]) and (
         _CONCEDED_ITEM.search(window[-60:]) or _AFTER_CONCEDED.match(after)
     ):
         return "rep", "an item the rep gives: " + (
@@ -576,11 +643,11 @@ def owner_of(low: str, start: int, end: int, value: float, list_price: float | N
     if strong and max(found, key=lambda f: f[0])[1] in _WEAK_REP_CUES:
         found = strong  # 'the other quote is around 190k': 'around' says nothing about whose it is
     if found:
-        _pos, cue, owner = max(found, key=lambda f: f[0])
-        if list_price and owner == "rep" and _outside_range(value, after, list_price):
+        _pos, cue, owner = max(found, key=lambda f: (f[0], len(f[1])))  # 'we came in at' over 'came in at'
+        if list_price and owner == "rep" and _outside_range(value, after, list_price, low[max(0, start - 120) : start]):
             return "other", f"far from the list price {list_price:,.0f}"
         return owner, cue
-    if list_price and _outside_range(value, after, list_price):
+    if list_price and _outside_range(value, after, list_price, low[max(0, start - 120) : start]):
         return "other", f"far from the list price {list_price:,.0f}"
     vendor = _vendor_before(low[:start]) or _AFTER_VENDOR.match(after)
     if vendor:
@@ -608,9 +675,72 @@ def _counted(after: str) -> bool:
                                                      and not head.endswith("'s"))
 
 
+_PRICE_BEFORE = re.compile(
+    r"\b(?:at|do|say|said|mentioned|your|the|is|it's|was|to|from|than|instead of|rather than|vs|versus|call it"
+    r"|sitting at|hit|want|wants|need|needs)\s$"
+)
+"""Words just before a bare number that make it a price in a deal with a known list ('cant do 40 sorry', 'is 44
+the number', 'your 160 isn't crazy', 'plantview at 44 doesn't include…')."""
+_SHORT = re.compile(r"(?<![\d.,$/:-])\b(\d{1,3}(?:\.\d{1,2})?)\b(?![.,:/]?\d)")
+_NOT_PRICE_AFTER = re.compile(r"\s?(?:%|percent|per cent|x\b|st\b|nd\b|rd\b|th\b|-[a-z]|am\b|pm\b|a\.m|p\.m|o'clock"
+                              r"|ish\b|mph\b|degrees|(?:months?|years?|yrs?|weeks?|quarters?)\b)")
+_CLOCK_BEFORE = re.compile(
+    r"(?:\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day)?|\btomorrow|\btmrw|\btoday|\btonight|\bmorning"
+    r"|\bafternoon)\.?,?\s(?:(?:morning|afternoon|evening)\s)?(?:at|@)\s?$"
+)
+"""'friday at 9', 'tomorrow at 10': a time of day, not 9k."""
+_PER_SEAT_RATE = re.compile(
+    r"(?<![\d.,$])\b(\d{1,3}(?:\.\d{1,2})?)\b(?![.,:/]?\d)(?=\s?(?:dollars |bucks )?(?:a|per|/|each)\s?"
+    r"(?:(?P<seat>seat|user|licen[cs]e)|truck|vehicle|driver|device|depot|site|store|location|rep|agent|head)\b)"
+)
+"""'27 a seat', '29 a seat a month', '99 a truck': a rate per unit (per seat always money; per truck or site when
+the message talks money)."""
+_PER_SEAT_BEFORE = re.compile(r"\b(?:per|a|each) (?:seat|user|licen[cs]e)\b[^.?!;\d]{0,30}$")
+"""'per seat comes down from 42 to 36 a month': numbers after 'per seat' in its clause are per-seat prices."""
+_PER_SEAT_CLAUSE = re.compile(r"\b(?:per|a|each) (?:seat|user|licen[cs]e)\b[^.?!;]{0,40}$")
+_MONEY_TALK = re.compile(
+    r"\$|\b(?:price|pricing|priced|quote|quoted|cost|costs|pay|paying|paid|charge|charges|bucks|dollars|cheaper"
+    r"|list|budget|grand|proposal|discount|per month|a month|a year|per year|annual)\b|\d\s?k\b"
+)
+_PAID_RATE = re.compile(
+    r"\b(?:pay|paying|paid|costs?|charges?|charging|be|at)\s(?:about |around |roughly |like )?"
+    r"(\d{1,3}(?:\.\d{1,2})?)\s?(?:a|per|/)\s?(?:month|mo|year|yr)\b"
+)
+"""'the stock app you pay 90 a month for': a small monthly or yearly amount said after a money verb."""
+_PAIRED = re.compile(r"^\s?(?:or|to|vs\.?|versus|instead of|rather than)\s(?:the\s)?"
+                     r"(\d{1,3}(?:\.\d{1,2})?|\d{1,3}(?:,\d{3})+)\b(?![.,:/]?\d)"
+                     r"|^[^\d.?!;]{0,30}?\b(?:versus|vs\.?|compared to)\s(?:the\s)?(\d{1,3}(?:\.\d{1,2})?"
+                     r"|\d{1,3}(?:,\d{3})+)\b(?![.,:/]?\d)")
+_PAIRED_BEFORE = re.compile(r"(?<![\d.,$])\b(\d{1,3}(?:\.\d{1,2})?)\s?(?:or|to|-)\s?(?:\$\s?)?$")
+"""Two numbers said as alternatives or a range ('did you say 40 or 14?', 'from 42 to 36 a month', '190 a truck
+… versus the 210'): when one is money, the other is money of the same kind."""
+_MONTHLY_WORDS = re.compile(r"\b(?:a month|per month|monthly|/mo|a mo)\b")
+
+
+def _unit_or_count(low: str, end: int) -> bool:
+    """A unit, percent, ordinal, clock or count right after a number (or after the range it starts: '12 to 7
+    percent'): it is not money. A verb ('45 keeps it off the board's desk') is not a count."""
+    after = low[end : end + 40]
+    ranged = re.match(r"\s?(?:to|or|-)\s?\d+(?:\.\d+)?", after)
+    if ranged and _unit_or_count(low, end + ranged.end()):
+        return True
+    if _NOT_PRICE_AFTER.match(after) or re.match(r"\s?" + _UNIT_NOUNS, after):
+        return True
+    words = re.findall(r"[a-z']+", after)
+    verb = bool(words) and (words[0] in _VERBS or (len(words) > 1 and words[1] in (
+        "it", "the", "a", "an", "off", "up", "us", "you", "them", "me", "our", "your", "their", "to", "that", "this",
+        "for", "like", "on", "all", "high", "low", "steep", "fine")))
+    return _counted(after) and not verb
+
+
+_VERBS = frozenset(("works", "feels", "stands", "includes", "keeps", "covers", "gets", "sounds", "seems", "looks",
+                    "makes", "means", "goes", "comes", "puts", "leaves", "takes", "buys", "saves", "pays", "lands",
+                    "sits", "holds", "needs", "wants", "beats", "fits", "stays", "says"))
+
+
 def amounts(text: str, list_price: float | None = None) -> list[Amount]:
     """Every money amount in the message, in order, with its owner."""
-    low = numbers_as_digits(normalise(text))
+    low = _dollar_ranges(numbers_as_digits(normalise(text)))
     found: list[tuple[int, int, float]] = []
     taken: list[tuple[int, int]] = []
 
@@ -630,11 +760,33 @@ def amounts(text: str, list_price: float | None = None) -> list[Amount]:
             r"-[a-z]|(?:st|nd|rd|th)\b", low[e : e + 2]
         )
 
+    money_talk = bool(_MONEY_TALK.search(low)) or bool(found)
+    for m in _PER_SEAT_RATE.finditer(low):
+        if (m.group("seat") or money_talk) and plain(m.start(1), m.end(1)):
+            found.append((m.start(1), m.end(1), float(m.group(1))))
+            taken.append((m.start(1), m.end(1)))
+    for m in _SHORT.finditer(low):
+        if _PER_SEAT_BEFORE.search(low[max(0, m.start() - 50) : m.start()]) and plain(m.start(), m.end()) \
+                and not _unit_or_count(low, m.end()):
+            found.append((m.start(), m.end(), float(m.group(1))))
+            taken.append((m.start(), m.end()))
+    for m in _PAID_RATE.finditer(low):
+        if plain(m.start(1), m.end(1)):
+            found.append((m.start(1), m.end(1), float(m.group(1))))
+            taken.append((m.start(1), m.end(1)))
+    for m in re.finditer(r"(?<![\d.,$])\b(\d{1,3}(?:,\d{3})+)\b(?![.,]?\d)", low):  # '1,200 a month per depot'
+        if (not list_price or not PRICE_RANGE[0] * list_price <= float(m.group(1).replace(",", ""))) and \
+                _MONEY_AFTER.match(low[m.end() : m.end() + 20]) and plain(m.start(), m.end()):
+            found.append((m.start(), m.end(), float(m.group(1).replace(",", ""))))
+            taken.append((m.start(), m.end()))
     if list_price:
         lo, hi = PRICE_RANGE[0] * list_price, PRICE_RANGE[1] * list_price
         for m in _BARE.finditer(low):
             value = float(m.group(1).replace(",", ""))
-            if plain(m.start(), m.end()) and lo <= value <= hi and not re.match(r"\s?(?:%|percent)", low[m.end() :]):
+            sentence = re.split(r"[.?!;]\s", low[: m.start()])[-1] + re.split(r"[.?!;]\s", low[m.end() :])[0]
+            monthly = not lo <= value <= hi and lo <= 12 * value <= hi and bool(_MONTHLY_WORDS.search(sentence))
+            if plain(m.start(), m.end()) and (lo <= value <= hi or monthly) \
+                    and not re.match(r"\s?(?:%|percent)", low[m.end() :]):
                 found.append((m.start(), m.end(), value))
                 taken.append((m.start(), m.end()))
         if list_price >= 5_000:
@@ -650,9 +802,20 @@ def amounts(text: str, list_price: float | None = None) -> list[Amount]:
                     taken.append((m.start(), m.end()))
             for m in _SHORT_THOUSANDS.finditer(low):
                 value = float(m.group(1)) * 1_000
-                if plain(m.start(1), m.end(1)) and lo <= value <= hi:
+                ranged = re.match(r"\s?(?:to|or|-)\s?\d+(?:\.\d+)?", low[m.end(1) :])
+                if plain(m.start(1), m.end(1)) and lo <= value <= hi \
+                        and not (ranged and _unit_or_count(low, m.end(1) + ranged.end())) \
+                        and not _CLOCK_BEFORE.search(low[max(0, m.start(1) - 30) : m.start(1)]):
                     found.append((m.start(1), m.end(1), value))
                     taken.append((m.start(1), m.end(1)))
+            for m in _SHORT.finditer(low):  # 'cant do 40 sorry', 'your 160 isn't crazy'
+                value = float(m.group(1)) * 1_000
+                if lo <= value <= hi and plain(m.start(), m.end()) \
+                        and _PRICE_BEFORE.search(low[max(0, m.start() - 20) : m.start()]) \
+                        and not _unit_or_count(low, m.end()) \
+                        and not _CLOCK_BEFORE.search(low[max(0, m.start() - 30) : m.start()]):
+                    found.append((m.start(), m.end(), value))
+                    taken.append((m.start(), m.end()))
     # Numbers said in words, or followed by 'a month' / 'per seat': money even with no list price.
     written = set(re.findall(r"\d+", normalise(text)))
     if not list_price:
@@ -671,6 +834,31 @@ def amounts(text: str, list_price: float | None = None) -> list[Amount]:
         if (said or priced) and plain(m.start(), m.end()):
             found.append((m.start(), m.end(), value))
             taken.append((m.start(), m.end()))
+    if list_price:
+        for m in re.finditer(r"(?<![\d.,$])\b(\d{1,3})\s?(?:k\s|grand\s|thousand\s)?apart\b", low):  # "we're 25 apart"
+            if plain(m.start(1), m.end(1)) and 1_000 * float(m.group(1)) <= list_price:
+                found.append((m.start(1), m.end(1), 1_000 * float(m.group(1))))
+                taken.append((m.start(1), m.end(1)))
+    for start, end, value in list(found):
+        raw = re.search(r"\d[\d,]*(?:\.\d+)?", low[start:end])
+        if raw is None or not float(raw.group(0).replace(",", "")):
+            continue
+        scale = value / float(raw.group(0).replace(",", ""))
+        if scale not in (1.0, 1_000.0):
+            continue
+        pair = _PAIRED.match(low[end:])
+        spans = []
+        if pair:
+            g = 1 if pair.group(1) else 2
+            spans.append((end + pair.start(g), end + pair.end(g)))
+        before = _PAIRED_BEFORE.search(low[max(0, start - 12) : start])
+        if before:
+            spans.append((max(0, start - 12) + before.start(1), max(0, start - 12) + before.end(1)))
+        for s, e in spans:
+            other = float(low[s:e].replace(",", "")) * (1.0 if "," in low[s:e] else scale)
+            if plain(s, e) and not _unit_or_count(low, e) and 0.2 * value <= other <= 5 * value:
+                found.append((s, e, other))
+                taken.append((s, e))
     out = []
     for start, end, value in sorted(found):
         owner, cue = owner_of(low, start, end, value, list_price)
@@ -709,8 +897,11 @@ def said_back(found: list[Amount], previous_buyer_line: str, list_price: float |
     if not previous_buyer_line or not found:
         return found
     theirs = amounts(previous_buyer_line, list_price)
+    percents = set(re.findall(r"(\d+(?:\.\d+)?)\s?(?:%|percent)", normalise(previous_buyer_line)))
     out = []
     for a in found:
+        if a.context[a.start : a.end] in percents:
+            continue  # 'we closed at 88%' … 'a 104 call that landed at 88': the buyer's percent, not money
         match = next((t for t in theirs if abs(t.value - a.value) < 0.5), None)
         at_list = bool(list_price) and abs(a.value - (list_price or 0)) < 0.5
         if match is not None and a.owner == "rep" and not at_list and (
@@ -762,8 +953,8 @@ def discount_percents(text: str) -> list[float]:
         float(m.group(1))
         for m in PERCENT.finditer(low)
         if re.search(
-            r"discount|\boff\b|knock|price|rebate|cheaper|reduc|lower|\byours\b|\bgive\b|\bi can (?:still )?do\b"
-            r"|sharpen",
+            r"discount|\boff\b|knock|price|rebate|cheaper|reduc(?!tion)|lower|\byours\b|\bgive\b"
+            r"|\bi can (?:still )?do\b|sharpen",
             low[m.end() : m.end() + 30] + " " + low[max(0, m.start() - 30) : m.start()],
         )
     ]
