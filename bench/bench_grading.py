@@ -3,6 +3,7 @@
     python bench/bench_grading.py                 # metrics, latency with ScriptedLLM, batch of 120 files
     python bench/bench_grading.py --batch-only --batch 200 --jobs 1 2 --rounds 3   # batch `grade` only
     python bench/bench_grading.py --batch 0       # skip the batch
+    python bench/bench_grading.py --batch-only --batch 0 --real 300   # real PersuasionForGood chats as files
     python bench/bench_grading.py --profile       # also profile analyse() when it is the bottleneck
     python bench/bench_grading.py --llm embedded  # also the embedded model's judge latency
 
@@ -343,6 +344,9 @@ def batch(count: int, jobs_list: list[int], rounds: int = 2) -> None:
         list(run_batch(fresh(3), rep="Alex", settings=settings))  # library, rubric, models: loaded once
         print(f"  one-time setup (library, rubric, models; 3 files): {time.perf_counter() - start:.2f} s")
         files = fresh(count)
+        share = repeated_share([Path(f).read_text(encoding="utf-8") for f in files])
+        print(f"  lines that repeat an earlier line of the batch: {100 * share:.1f}% (every line ends with its call's "
+              f"number; real chats repeat ~3%: --real)")
         start = time.perf_counter()
         for f in files:
             parse_transcript(read_file(Path(f)), rep="Alex")
@@ -424,6 +428,69 @@ def batch(count: int, jobs_list: list[int], rounds: int = 2) -> None:
               f"CPU {1000 * cpu / len(same):.0f} ms)")
 
 
+def repeated_share(transcripts: list[str]) -> float:
+    """The share of lines (normalised, speaker label dropped) that an earlier line of the batch already said:
+    the most an embedding cache can save on it."""
+    from simulator.understanding.text import normalise
+
+    seen: set[str] = set()
+    lines = repeats = 0
+    for text in transcripts:
+        for line in text.splitlines():
+            said = normalise(line.split(":", 1)[-1])
+            if not said:
+                continue
+            lines += 1
+            repeats += said in seen
+            seen.add(said)
+    return repeats / max(1, lines)
+
+
+def real_batch(count: int, jobs_list: list[int], rounds: int = 2) -> None:
+    """Throughput of `grade FILE ... --format jsonl` on real dialogues: PersuasionForGood chats
+    (``../shared/data/persuasionforgood-300``, Apache-2.0) written as plain-text files, the persuader as
+    the rep. Real lines repeat as real lines do ("Hello.", "Yes I do"); each measured run is a fresh
+    process pool or, for jobs=1, a fresh embedding cache, so only repeats inside one run are cached."""
+    from bench.real_outcomes import REP, data_folder, load_dialogues
+    from grading.cli import run_batch, usable_cores
+    from simulator.config import load_settings
+    from simulator.understanding.embedding import shared_embedder
+
+    dialogues = load_dialogues(data_folder())[:count]
+    if not dialogues:
+        print("\nreal dialogues: PersuasionForGood data not found (../shared/data/persuasionforgood-300); skipped")
+        return
+    settings = load_settings(llm="template")
+    texts = [d.transcript() + "\n" for d in dialogues]
+    turns = sum(len(d.turns) for d in dialogues) / len(dialogues)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\nbatch grading, {len(dialogues)} real PersuasionForGood dialogues as plain-text files ({turns:.1f} "
+          f"turns each; {100 * repeated_share(texts):.1f}% of their lines repeat an earlier line of the batch), "
+          f"rules only, no judge ({usable_cores()} cores, load average {load:.1f}; understanding: "
+          f"{os.environ.get('SPARRING_UNDERSTANDING', 'models')})")
+    with tempfile.TemporaryDirectory(prefix="sparring-bench-real-") as tmp:
+        files = []
+        for d, text in zip(dialogues, texts, strict=True):
+            path = Path(tmp) / f"{d.id}.txt"
+            path.write_text(text, encoding="utf-8")
+            files.append(str(path))
+        list(run_batch(files[:3], rep=REP, settings=settings))  # library, rubric, models: loaded once
+        for r in range(rounds):
+            for jobs in jobs_list:
+                shared_embedder()._cache.clear()
+                cpu = _cpu_seconds()
+                start = time.perf_counter()
+                out = list(run_batch(files, rep=REP, settings=settings, jobs=jobs))
+                elapsed = time.perf_counter() - start
+                cpu = _cpu_seconds() - cpu
+                failed = sum("error" in o for o in out)
+                n = len(files)
+                startup = ", worker start-up included" if jobs > 1 else ""
+                print(f"  round {r + 1} jobs={jobs}: {n / elapsed:6.1f} transcripts/s ({1000 * elapsed / n:.0f} ms "
+                      f"each, CPU {1000 * cpu / n:.0f} ms each{startup}{f', {failed} FAILED' if failed else ''})",
+                      flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--llm", choices=["scripted", "embedded"], default="scripted")
@@ -433,9 +500,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="worker processes to measure")
     parser.add_argument("--rounds", type=int, default=2, help="alternating before/now rounds")
     parser.add_argument("--batch-only", action="store_true", help="only the batch throughput")
+    parser.add_argument("--real", type=int, default=0, metavar="N",
+                        help="also grade N real PersuasionForGood dialogues as files (0: skip)")
     args = parser.parse_args(argv)
     if args.batch_only:
-        batch(args.batch, args.jobs, args.rounds)
+        if args.batch > 0:
+            batch(args.batch, args.jobs, args.rounds)
+        if args.real > 0:
+            real_batch(args.real, args.jobs, args.rounds)
         return 0
 
     raw = twenty_turns()
@@ -496,6 +568,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  run {i + 1} warning: {warning}")
     if args.batch > 0:
         batch(args.batch, args.jobs, args.rounds)
+    if args.real > 0:
+        real_batch(args.real, args.jobs, args.rounds)
     return 0
 
 

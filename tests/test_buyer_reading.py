@@ -13,8 +13,9 @@ from simulator.understanding.evaluation import LabelScore
 
 DEV_F1_FLOORS = {"agrees": 0.78, "refuses": 0.75, "objects": 0.70, "asks": 0.93, "deflects": 0.90}
 """Floors under the B2B out-of-fold F1 of the current settings (scripts/buyer_training.py, 5-fold CV over
-B2B train + dev and PFG's tuning half, with the rep's previous line: agrees 0.887, refuses 0.936,
-objects 0.870, asks 0.990, deflects 0.932), low enough to pass with a model fitted on train alone
+B2B train + dev and PFG's tuning half, with the rep's previous line: agrees 0.873, refuses 0.922,
+objects 0.854, asks 0.974, deflects 0.916 over the 619 train + dev lines since the 173 written on 2026-12-02
+were added), low enough to pass with a model fitted on train alone
 (--train-only), so the test bites when the reader regresses. The shipped models were also fitted on
 dev, so they score higher here; held-out figures are the test split's (bench/bench_understanding.py)."""
 
@@ -143,3 +144,34 @@ def test_reading_a_line_is_fast() -> None:
     for text in lines:
         read_buyer(text + " ")  # a new text each time: no cache hit
     assert (time.perf_counter() - start) / len(lines) < 0.015
+
+
+def test_normalise_agrees_with_its_regex_definition_on_every_kind_of_space() -> None:
+    """normalise() joins str.split(); it must equal the old re.sub(r'\\s+', ' ', ...).strip() everywhere."""
+    import re
+
+    from simulator.understanding.text import normalise
+
+    spaces = "".join(chr(c) for c in range(0x3100) if chr(c).isspace() or re.match(r"\s", chr(c)))
+    for text in ("A\u00a0B\u2028c \x1cD", f"  x{spaces}Y\u2019s “Q”  ", spaces, "İ\u2009ok", ""):
+        expected = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+        assert normalise(text) == re.sub(r"\s+", " ", expected.lower()).strip()
+
+
+def test_sentences_are_remembered_but_each_call_gets_its_own_list() -> None:
+    from simulator.understanding.text import sentences
+
+    first = sentences("No thanks. Call me in May? Maybe.")
+    first.append("changed by a caller")
+    assert sentences("No thanks. Call me in May? Maybe.") == ["No thanks.", "Call me in May?", "Maybe."]
+
+
+def test_clauses_are_already_clean() -> None:
+    """_rules reads each clause as it is (no second clean-up): that needs _clean(clause) == clause."""
+    from simulator.understanding.buyer import _clauses, _clean
+    from simulator.understanding.text import sentences, visible_text
+
+    for item in [*corpus.buyer_lines("train")[:300], {"text": "Oh — great… “another” VENDOR?!  No.\u00a0Thanks"}]:
+        visible = visible_text(item["text"])
+        for clause in _clauses(_clean(visible), sentences(visible)):
+            assert _clean(clause) == clause

@@ -263,11 +263,32 @@ _WH_AUX_Q = re.compile(rf"^{_WH}(?:'s| (?:do|does|did|is|are|was|were|would|coul
 _NOT_QUESTION = re.compile(r"^(?:why not|how come not|sure,? why not|and\??)$")
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_CLAUSE_SPLIT = re.compile(r"(?<=[?])\s+|\s+-\s+|(?<=\.\.\.)\s*|(?<=[.!])\s+(?=[a-z])")
+_ADDRESSEE = re.compile(r"\b(?:you|your|we|it|there|they)\b")
+_CAN_YOU = re.compile(r"^(?:can|could|would|will) you\b")
+_YEAH_NO = re.compile(r"^(?:yeah|ok|okay) no\b")
+_NOT_FACTUAL = re.compile(r"\b(?:thanks|thank you|sorry|call|interested|need)\b")
+_NO_YEAH = re.compile(r"^no,? yeah\b")
+_SARCASTIC_NO = re.compile(r"hell freezes|pigs fly|nothing but free time")
+_BACKCHANNEL = re.compile(r"^(?:hm+|mm+|um|uh)\b")
+_YES_WORD = re.compile(r"^(?:ok|okay|alright|right|sure|yes|yeah)\b")
+_BUT = re.compile(r"\bbut\b")
+_YES_THEN_DEFLECT = re.compile(
+    r"^(?:sure|yeah|yes|ok|okay)[ ,.!]+(?:sure[ ,.!]+)?(?:send|shoot|email|let me|i'll|maybe)")
+_CONTRAST = re.compile(r"\b(?:but|though|however)\b")
+_NEGATION = re.compile(r"\b(?:not|never)\b|n't\b")
+_FUTURE = re.compile(r"\b(?:i'll|we'll|i will|we will|let me|let's)\b")
+_NUMBER = re.compile(r"\d|\b(?:thousand|hundred|grand|percent)\b")
+_ALNUM = re.compile(r"[a-z0-9]")
+_LETTER = re.compile(r"[a-z]")
+
+
 def _clean(visible: str) -> str:
     low = normalise(visible)
     low = low.replace("…", "... ").replace("—", " - ").replace("–", " - ")
-    low = re.sub(r"[^\x00-\x7f]+", " ", low)
-    return re.sub(r"\s+", " ", low).strip()
+    low = _NON_ASCII.sub(" ", low)
+    return " ".join(low.split())
 
 
 def _core(sentence: str) -> str:
@@ -277,10 +298,11 @@ def _core(sentence: str) -> str:
 
 
 def _clauses(low: str, parts: list[str]) -> list[str]:
-    """The sentences of the line, split further after each '?' and before a dash or ellipsis."""
+    """The sentences of the line, split further after each '?' and before a dash or ellipsis. Each clause is
+    already clean (``_clean(clause) == clause``: a piece of a clean text, stripped of spaces and marks)."""
     out: list[str] = []
     for part in parts:
-        for piece in re.split(r"(?<=[?])\s+|\s+-\s+|(?<=\.\.\.)\s*|(?<=[.!])\s+(?=[a-z])", _clean(part)):
+        for piece in _CLAUSE_SPLIT.split(_clean(part)):
             piece = piece.strip(" ,;:-")
             if piece:
                 out.append(piece)
@@ -306,7 +328,7 @@ def _question(clause: str) -> str | None:
         if wh or aux or imperative:
             return "question"
         words = s.split()
-        if len(words) <= 4 and not re.search(r"\b(?:you|your|we|it|there|they)\b", s):
+        if len(words) <= 4 and not _ADDRESSEE.search(s):
             # 'Forty-eight? Seriously?', 'Free?' echo the rep; 'You?' and 'Ballpark or exact?' ask.
             if s in ("you", "and you", "yourself", "what about you", "how about you") or " or " in s:
                 return "question"
@@ -316,7 +338,7 @@ def _question(clause: str) -> str | None:
         return "asks without a question mark"
     if wh and len(s.split()) >= 3 and _WH_AUX_Q.match(s):
         return "asks without a question mark"
-    if aux and re.match(r"^(?:can|could|would|will) you\b", s):
+    if aux and _CAN_YOU.match(s):
         return "asks without a question mark"
     return None
 
@@ -420,7 +442,7 @@ def read_context(previous_rep_line: str) -> RepContext:
 
     visible = visible_text(previous_rep_line[-MAX_ANALYSED_CHARS:])
     low = _clean(visible)
-    if not re.search(r"[a-z0-9]", low):
+    if not _ALNUM.search(low):
         return RepContext()
     parts = sentences(visible)
     questions = read_questions(parts)
@@ -492,7 +514,7 @@ def _rules(low: str, parts: list[str], context: RepContext | None = None) -> _Ru
     # Cues matched against the start of each clause too ("Not Wednesday.", "Nope, not without a trial").
     for name in ("yes_start", "no_start", "factual_no", "bare_ack", "sarcasm"):
         if hits[name] is None:
-            hits[name] = next((m.group(0) for c in clauses if (m := CUES[name].search(_clean(c)))), None)
+            hits[name] = next((m.group(0) for c in clauses if (m := CUES[name].search(c))), None)
     questions = [(c, why) for c in clauses if (why := _question(c))]
     echo = _echo(clauses)
     words = len(words_of(low))
@@ -502,13 +524,13 @@ def _rules(low: str, parts: list[str], context: RepContext | None = None) -> _Ru
     conditional = bool(hits["conditional"])
 
     # Refusal: an explicit no or a refusal phrase; a short 'No, we don't.' answers a factual question.
-    no_start = CUES["no_start"].match(clauses[0]) is not None or bool(re.match(r"^(?:yeah|ok|okay) no\b", text))
+    no_start = CUES["no_start"].match(clauses[0]) is not None or bool(_YEAH_NO.match(text))
     factual = bool(CUES["factual_no"].match(clauses[0])) and not hits["refuse"] and not objections \
         and not ctx.asks_decision \
-        and not re.search(r"\b(?:thanks|thank you|sorry|call|interested|need)\b", text)
-    no_yeah = bool(re.match(r"^no,? yeah\b", text))
+        and not _NOT_FACTUAL.search(text)
+    no_yeah = bool(_NO_YEAH.match(text))
     refuses = (bool(hits["refuse"]) or (no_start and not factual)) and not no_yeah
-    refuses = refuses or (sarcastic and bool(re.search(r"hell freezes|pigs fly|nothing but free time", text)))
+    refuses = refuses or (sarcastic and bool(_SARCASTIC_NO.search(text)))
 
     objects = bool(objections) or echo or (sarcastic and not refuses) or conditional
     if refuses and not objections and not echo and not conditional:
@@ -521,16 +543,15 @@ def _rules(low: str, parts: list[str], context: RepContext | None = None) -> _Ru
         deflects = False
 
     accept = hits["accept"] or (hits["yes_start"] if not hits["bare_ack"] or words <= 3 else None)
-    if hits["bare_ack"] and re.match(r"^(?:hm+|mm+|um|uh)\b", text):
+    if hits["bare_ack"] and _BACKCHANNEL.match(text):
         accept = None  # 'Hm. Okay.' is a backchannel
     agrees = bool(accept) and not refuses and not sarcastic and not conditional and not no_start
     vetoes: dict[str, str] = {}
-    if agrees and objects and not hits["accept"] and re.match(r"^(?:ok|okay|alright|right|sure|yes|yeah)\b", text):
+    if agrees and objects and not hits["accept"] and _YES_WORD.match(text):
         agrees = False  # 'okay, but that's way over budget': the objection is about the proposal
         vetoes["agrees"] = "a yes-word leading an objection to the proposal"
-    if agrees and deflects and not re.search(r"\bbut\b", text) and hits["deflect"] not in ("send me something",):
-        agrees = bool(hits["accept"]) and not re.match(r"^(?:sure|yeah|yes|ok|okay)[ ,.!]+(?:sure[ ,.!]+)?"
-                                                        r"(?:send|shoot|email|let me|i'll|maybe)", text)
+    if agrees and deflects and not _BUT.search(text) and hits["deflect"] not in ("send me something",):
+        agrees = bool(hits["accept"]) and not _YES_THEN_DEFLECT.match(text)
 
     # After a question for information, a bare yes or no answers it and decides nothing ("Do you use SAP?" /
     # "Yeah, we do."; "Have you heard of the charity?" / "No."): only an acceptance or refusal phrase decides.
@@ -563,10 +584,10 @@ def _rules(low: str, parts: list[str], context: RepContext | None = None) -> _Ru
         reasons["deflects"] = f"deflects ({hits['deflect']!r})"
     features = [float(labels[n]) for n in BUYER_LABELS] + [float(bool(hits[n])) for n in CUES] + [
         float(echo), min(len(questions), 3) / 3.0, float("?" in low), math.log1p(words) / 5.0,
-        float(bool(re.search(r"\b(?:but|though|however)\b", text))),
-        float(bool(re.search(r"\b(?:not|never)\b|n't\b", text))), float(words <= 3), float("!" in low),
-        float(bool(re.search(r"\b(?:i'll|we'll|i will|we will|let me|let's)\b", text))),
-        float(bool(re.search(r"\d|\b(?:thousand|hundred|grand|percent)\b", text))),
+        float(bool(_CONTRAST.search(text))),
+        float(bool(_NEGATION.search(text))), float(words <= 3), float("!" in low),
+        float(bool(_FUTURE.search(text))),
+        float(bool(_NUMBER.search(text))),
     ]
     yes, no = bool(hits["yes_start"] or hits["bare_ack"]), no_start
     amount = bool(_BUYER_AMOUNT.search(text))
@@ -615,7 +636,7 @@ def read_buyer(text: str, use_models: bool | None = None, keep_features: bool = 
     if not visible.strip() or not has_letters(visible):
         return _no_words(text, visible, keep_features)
     low = _clean(visible)
-    if not re.search(r"[a-z]", low):
+    if not _LETTER.search(low):
         return _no_words(text, visible, keep_features)
     rules = _rules(low, sentences(visible), read_context(previous_rep_line))
     labels, rule_reasons = dict(rules.labels), dict(rules.reasons)
@@ -650,4 +671,4 @@ def embedded_text(text: str) -> str | None:
     if not visible.strip() or not has_letters(visible) or _models(None) is None:
         return None
     low = _clean(visible)
-    return low if re.search(r"[a-z]", low) else None
+    return low if _LETTER.search(low) else None

@@ -12,6 +12,9 @@ _MD_LINK = re.compile(r"\[([^\]]{0,200})\]\([^)]{0,500}\)")
 _MD_MARKS = re.compile(r"(\*{1,3}|_{2,3}|`{1,3}|^#{1,6}\s|^>\s|^\s*[-*+]\s)", re.MULTILINE)
 _WORD = re.compile(r"[a-z0-9$%€£][a-z0-9'$%.,-]*[a-z0-9%]|[a-z0-9$%]")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
+_BLANKS = re.compile(r"[ \t\r\f\v]+")
+_LANG_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 _STOPWORD_TEXT = (
     "a an the and or but if so to of in on at for with from by as is are was were be been being "
@@ -59,13 +62,13 @@ def visible_text(text: str) -> str:
     if any(mark in text for mark in "*_`#>[-+"):
         text = _MD_LINK.sub(r"\1", text)
         text = _MD_MARKS.sub("", text)
-    return re.sub(r"[ \t\r\f\v]+", " ", text).strip()
+    return _BLANKS.sub(" ", text).strip()
 
 
 def normalise(text: str) -> str:
-    """Lower-case, unify apostrophes, quotes and whitespace."""
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    return re.sub(r"\s+", " ", text.lower()).strip()
+    """Lower-case, unify apostrophes, quotes and whitespace (``str.split`` and ``re``'s ``\\s`` agree on what
+    whitespace is: ``str.isspace``)."""
+    return " ".join(text.translate(_QUOTES).lower().split())
 
 
 def words_of(text: str) -> list[str]:
@@ -86,7 +89,14 @@ def _blingfire() -> object:
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of a text (blingfire: 'Mr. Osei' and 'e.g.' do not split), newlines split too."""
+    """The sentences of a text (blingfire: 'Mr. Osei' and 'e.g.' do not split), newlines split too.
+    Remembered per text (the rep and buyer readers and the grader split the same lines; a fresh list each
+    call)."""
+    return list(_sentences(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _sentences(text: str) -> tuple[str, ...]:
     out: list[str] = []
     blingfire = _blingfire()
     for line in text.splitlines():
@@ -97,7 +107,7 @@ def sentences(text: str) -> list[str]:
             sentence = sentence.strip()
             if sentence:
                 out.append(sentence)
-    return out
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=1)
@@ -119,7 +129,7 @@ def has_letters(text: str) -> bool:
 def language_of(text: str) -> str:
     """'en' unless the text is clearly in another language (short or mixed English stays 'en')."""
     low = normalise(text)
-    tokens = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", low)
+    tokens = _LANG_TOKEN.findall(low)
     if len(tokens) < 2:
         return "en" if not tokens or tokens[0] in _ENGLISH_HINTS or tokens[0].isascii() else "und"
     english = sum(t in _ENGLISH_HINTS for t in tokens) / len(tokens)
