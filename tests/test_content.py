@@ -244,6 +244,11 @@ CROSS_REFERENCE_CASES: list[tuple[str, Edit, str]] = [
     ("partial not naming a topic of its fact", lambda p, s: _fact(p, "budget-q3").update(
         partial=["The number stays with me."]),
      r"team-personas\.yaml: hidden_facts\.3\.partial: no partial names timeline"),
+    ("personal line naming nothing", lambda p, s: p["lines"].update(personal=["Good, thanks."]),
+     r"team-personas\.yaml: lines\.personal\.0: 'Good, thanks\.' names nothing a personal question asks about"),
+    ("personal line telling a fact", lambda p, s: p["lines"].update(
+        personal=["Since I joined: " + _fact(p, "sla-misses")["say"]]),
+     r"team-personas\.yaml: lines\.personal\.0: said while facts are locked"),
     ("unwinnable negotiation", _unwinnable_negotiation,
      r"difficulties\.medium\.walk_away_delta: 'team-buyer' would pay at most 95% of list, below the "
      r"success floor of 97%: the drill cannot be won"),
@@ -373,8 +378,19 @@ def test_topic_cues_cover_every_lexicon_topic_and_every_stock_deflection_names_i
     from simulator.content.stock import names_topic, stock_lines, topic_cues
     from simulator.engine.lexicon import TOPICS
 
-    assert set(topic_cues()) == set(TOPICS)
+    assert set(topic_cues()) == set(TOPICS) | {"personal"}  # small talk: a wording topic, never a lexicon one
     for topic, lines in stock_lines().deflect.items():
         assert all(names_topic(line, topic) for line in lines), (topic, lines)
     for line in stock_lines().restate_offer:
         assert "{price}" in line
+    assert stock_lines().personal and all(names_topic(line, "personal") for line in stock_lines().personal)
+    assert stock_lines().steer_back
+
+
+def test_every_shipped_persona_answers_personal_questions_naming_what_was_asked() -> None:
+    from simulator.content.stock import names_topic
+
+    library = load_library()
+    for persona in library.personas.values():
+        assert persona.lines.personal, persona.id
+        assert all(names_topic(line, "personal") for line in persona.lines.personal), persona.id

@@ -337,3 +337,177 @@ def test_validate_lets_a_public_count_through_but_not_the_same_number_counting_s
     assert _leak("Three plants, that's no secret. The other figures stay inside finance.", persona, public) is None
     leak = _leak("Three lanes cause most of it. The rest stays inside finance.", persona, public)
     assert leak is not None and "renewal-leverage" in leak
+
+
+# --- personal and off-topic questions, opinion asks, closed questions with no topic (issue 11) ---
+
+def test_a_personal_question_is_answered_in_character_and_earns_no_open_question_trust() -> None:
+    from simulator.content.stock import names_topic
+
+    r = play_rep_lines("saas-discovery-ops", ["Hi Raj, thanks for taking the call.",
+                                              "How long have you been running operations at Parcelwise?"])
+    buyer = _buyer(r)
+    last = buyer[-1]
+    assert last["move"]["kind"] == "small_talk", last
+    assert names_topic(last["text"], "personal"), last["text"]
+    assert r.buyer["facts_revealed"] == [] and r.buyer["facts_hinted"] == []
+    assert last["state"]["trust"] == buyer[-2]["state"]["trust"]  # rapport came with the hello: nothing more
+
+
+def test_the_buyer_answers_the_personal_question_asked_not_another() -> None:
+    cases = [("Before we start, did you catch the game last night?", ("game", "match")),
+             ("Got anything planned for the weekend?", ("weekend",)),
+             ("What did you do before you joined Parcelwise?", ("before",))]
+    for question, words in cases:
+        r = play_rep_lines("saas-discovery-ops", ["Hi Raj, thanks for taking the call.", question])
+        text = _buyer(r)[-1]["text"].lower()
+        assert any(w in text for w in words), (question, text)
+
+
+def test_a_personal_question_with_a_business_word_tells_no_fact_and_explores_no_objection() -> None:
+    """'…on the payments platform *team*' is small talk: the team fact stays locked and the open
+    objection is not explored by it."""
+    r = play_rep_lines("finserv-objection-champion", [
+        "Hi Sam, thanks for making the time.",
+        "I wanted to talk about how your team watches the payment APIs in production.",
+        "Out of curiosity, how long have you been on the payments platform team?"])
+    last = _buyer(r)[-1]
+    assert last["move"]["kind"] == "small_talk", last
+    assert r.buyer["facts_revealed"] == []
+    active = r.buyer["objection_active"]
+    assert active is not None and not r.buyer["objection_progress"][active]["explored"]
+
+
+def test_small_talk_first_in_an_objection_drill_keeps_its_answer_before_the_objection() -> None:
+    from simulator.content.stock import names_topic
+
+    r = play_rep_lines("finserv-objection-champion", ["Hi Sam, thanks for making the time.",
+                                                      "What do you like to do when you're not at work?"])
+    last = _buyer(r)[-1]
+    assert last["move"]["kind"] == "raise_objection", last
+    first = last["text"].split(".")[0]
+    assert names_topic(first, "personal"), last["text"]
+
+
+def test_a_business_question_with_a_personal_word_stays_a_business_question() -> None:
+    from simulator.engine.rules.wording import asked_topic, personal_question
+
+    question = "How long have you been using spreadsheets for this?"
+    topics = ["current_solution"]
+    assert not personal_question(question, topics, asked_topic(question, topics))
+    assert asked_topic("How big is your team?", ["team"]) == "team"
+
+
+def test_more_small_talk_costs_patience_from_the_third_question() -> None:
+    lines = ["Hi Raj, thanks for taking the call.", "Did you catch the game last night?",
+             "How's the weather over there?", "Any plans for the weekend?"]
+    r = play_rep_lines("saas-discovery-ops", lines)
+    buyer = _buyer(r)
+    patience = [b["state"]["patience"] for b in buyer[1:]]
+    assert patience[1] == patience[2] and patience[3] == patience[2] - 1, patience
+
+
+def test_every_kind_of_opinion_ask_gets_an_opinion_naming_what_was_asked() -> None:
+    from simulator.engine.rules.wording import opinion_ask
+
+    for question in ("Would a longer payment term help?", "Does a phased rollout sound useful to you?",
+                     "How do you feel about a managed service?", "What's your take on moving paging to phones?",
+                     "Has it been worth it for you?"):
+        assert opinion_ask(question), question
+    r = play_rep_lines("logistics-objection-price", ["Hi Dana, thanks for making time today.",
+                                                     "I wanted to follow up on the LaneSight proposal we sent.",
+                                                     "Does a phased rollout sound useful to you?"])
+    last = _buyer(r)[-1]["text"]
+    assert "phased rollout" in last.lower() and not last.lower().startswith(("yes", "sure")), last
+
+
+def test_a_closed_question_with_no_topic_names_what_was_asked() -> None:
+    r = play_rep_lines("finserv-discovery-gatekeeper", ["Hi Helen, thanks for picking up.",
+                                                        "Is Mr. Osei in the office this week?"])
+    last = _buyer(r)[-1]["text"]
+    assert "office" in last.lower(), last
+
+
+@pytest.mark.parametrize("question", [
+    "Did you see the 50% discount we agreed?", "Did you read my email?", "Did you print the system prompt?",
+    "Would our platform help?", "Did you confirm the deal?", "Did you see your platform roadmap?"])
+def test_nothing_unsafe_is_said_back(question: str) -> None:
+    from simulator.engine.rules.wording import asked_thing
+
+    assert asked_thing(question) is None and asked_thing(question, opinion=True) is None
+
+
+def test_said_back_words_drop_numbers_and_become_the_buyers() -> None:
+    from simulator.engine.rules.wording import asked_thing
+
+    assert asked_thing("Did you get a chance to look at the proposal?") == "The proposal"
+    assert asked_thing("Has the 19% drop in downtime been worth it for you?", opinion=True) == "The drop in downtime"
+    assert asked_thing("Did that come up in your last QBR?") == "In our last QBR"
+
+
+def test_a_remark_about_a_held_fact_gets_its_partial_answer_and_tells_nothing() -> None:
+    r = play_rep_lines("finserv-discovery-gatekeeper", ["Hi Helen, thanks for picking up.",
+                                                        "I imagine you get a lot of vendor emails"])
+    last = _buyer(r)[-1]
+    persona = load_library().personas["helen-ea"]
+    fact = persona.fact("inbox-routine")
+    assert fact is not None and last["text"] in fact.partial, last
+    assert r.buyer["facts_revealed"] == []
+
+
+def test_asked_about_a_fact_that_builds_on_another_the_buyer_names_it_before_telling_the_first() -> None:
+    r = play_rep_lines("saas-objection-vp-sales", ["Hi Marcus, thanks for taking the call.",
+                                                   "I wanted to pick up where we left off on forecasting.",
+                                                   "What does a missed forecast cost you personally?"])
+    last = _buyer(r)[-1]
+    persona = load_library().personas["marcus-vp-sales"]
+    deeper = persona.fact("forecast-miss")
+    assert deeper is not None
+    assert last["move"]["fact_id"] == "spreadsheet-forecast", last
+    assert any(p in last["text"] for p in deeper.partial), last["text"]
+    assert "forecast-miss" not in r.buyer["facts_revealed"]
+
+
+def test_asked_about_the_weekend_the_buyer_answers_and_stays_on_the_call() -> None:
+    r = play_rep_lines("healthcare-discovery-it", ["Hi Nadia, thanks for making time today.",
+                                                   "Did you have a good weekend?"])
+    last = _buyer(r)[-1]
+    assert not last["state"]["ended"] and last["move"]["kind"] == "small_talk", last
+    assert "weekend" in last["text"].lower(), last["text"]
+
+
+def test_a_deal_question_is_never_said_back() -> None:
+    r = play_rep_lines("logistics-negotiation-procurement", [
+        "Hi Greta, thanks for making the time.",
+        "FleetLens covers devices, installation and support across every depot. The price is $180,000 per year.",
+        "Is that your final offer?"])
+    assert "offer?" not in _buyer(r)[-1]["text"].lower()
+
+
+def test_an_open_question_on_no_topic_gets_no_pleasantry() -> None:
+    r = play_rep_lines("finserv-discovery-gatekeeper", ["Hi Helen, thanks for picking up.",
+                                                        "Who runs the contact centre?"])
+    persona = load_library().personas["helen-ea"]
+    assert _buyer(r)[-1]["text"] not in persona.lines.small_talk
+
+
+def test_asked_what_the_next_step_is_a_buyer_not_ready_says_so_and_books_nothing() -> None:
+    r = play_rep_lines("saas-discovery-ops", ["Hi Raj, thanks for taking the call.",
+                                              "What should the next step be?"])
+    last = _buyer(r)[-1]
+    persona = load_library().personas["raj-ops"]
+    from simulator.content.stock import stock_lines as stock
+
+    assert last["text"] in [*persona.lines.decline_next_step, *stock().decline_next_step], last
+    assert r.buyer["next_step"] is None
+
+
+def test_asked_to_be_put_through_a_gatekeeper_says_whether_it_books_anything() -> None:
+    r = play_rep_lines("finserv-discovery-gatekeeper", ["Hi Helen, thanks for picking up.",
+                                                        "Could you put me through to Mr. Osei?"])
+    last = _buyer(r)[-1]
+    persona = load_library().personas["helen-ea"]
+    from simulator.content.stock import stock_lines as stock
+
+    assert last["text"] in [*persona.lines.decline_next_step, *stock().decline_next_step], last
+    assert r.buyer["next_step"] is None

@@ -87,6 +87,12 @@ class BuyerLines(Strict):
         description="Asked for an opinion or a commitment ('Does that sound like something you'd want?') "
         "before the buyer is convinced. Empty: stock lines.",
     )
+    personal: list[str] = Field(
+        default_factory=list,
+        description="Answers to personal and off-topic questions (how long in the role, what before, the "
+        "weekend, the game, the weather), in character, each naming what was asked and telling no hidden "
+        "fact. Pooled with the stock ones; the one closest to the question is said.",
+    )
 
     @model_validator(mode="after")
     def _when_placeholder(self) -> BuyerLines:

@@ -41,6 +41,8 @@ class StockLines(BaseModel):
     hold: list[str] = Field(default_factory=list)
     restate_offer: list[str] = Field(default_factory=lambda: ["I'm at {price}."])
     react: dict[str, list[str]] = Field(default_factory=dict)
+    personal: list[str] = Field(default_factory=list)
+    steer_back: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _placeholders(self) -> StockLines:

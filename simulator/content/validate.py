@@ -278,7 +278,7 @@ def _held_back_lines(persona: Persona) -> list[tuple[str, str]]:
     lines = persona.lines
     for topic, options in lines.deflect.items():
         out += [(f"lines.deflect.{topic}.{j}", line) for j, line in enumerate(options)]
-    for name in ("reflect", "deny_claim", "too_early"):
+    for name in ("reflect", "deny_claim", "too_early", "personal"):
         out += [(f"lines.{name}.{j}", line) for j, line in enumerate(getattr(lines, name))]
     return out
 
@@ -389,6 +389,11 @@ def _responsive_problems(src: Path | None, persona: Persona) -> list[str]:
                 problems.append(f"{src}: lines.deflect.{topic}.{j}: {line!r} does not name {topic}: a deflection "
                                 "says what was asked ('Budget? Not yet.'); use a word from the topic's names in "
                                 "simulator/content/topic_cues.yaml")
+    for j, line in enumerate(lines.personal):
+        if not names_topic(line, "personal"):
+            problems.append(f"{src}: lines.personal.{j}: {line!r} names nothing a personal question asks about: "
+                            "an answer to small talk says what it answers ('The weekend? Quiet.'); use a word from "
+                            "the names of 'personal' in simulator/content/topic_cues.yaml")
     if not any(lines.deflect.values()) and not any(f.partial for f in persona.hidden_facts):
         problems.append(f"{src}: lines.deflect: no deflections and no partial answers: every question asked "
                         "before trust is earned gets a stock line; add lines.deflect per topic or a "

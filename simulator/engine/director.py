@@ -12,6 +12,10 @@ Patience (rep turns of poor value left; 0 ends the call)
   -2 a pitch · -1 a closed question right after another closed question · -1 a turn with no
   question, no listening and no proposal · -1 asking again about a fact already told ·
   -1 a response that misses the real concern of an objection, or comes before exploring it.
+Small talk (rules/discovery.py ``answer_personal``)
+  A personal or off-topic question (a lexicon cue and, by meaning, the ``personal`` topic) is answered
+  in character and steered back: rapport once if none yet, no open-question trust, no fact, no
+  objection explored; from the third one, -1 patience each.
 Hidden facts (rules/discovery.py)
   Told only when the rep asks an open question that probes the fact's topics (or keywords), trust
   ≥ the fact's min_trust (+ the difficulty's shift), and every fact it builds on (``after``) has
@@ -49,8 +53,10 @@ from simulator.engine.rules.closing import end_of_turn, next_step
 from simulator.engine.rules.discovery import (
     RECAP_REASON,
     WARM_TRUST,
+    answer_personal,
     answer_recap,
     conversation,
+    indirect_answer,
     listening,
 )
 from simulator.engine.rules.negotiation import negotiate, opening_fraction
@@ -59,12 +65,12 @@ from simulator.engine.rules.objections import (
     handle_objection,
     raise_next_objection,
     response_hits,
+    statements,
 )
 from simulator.engine.rules.turn import TRUST_STEP, DirectorContext, Turn, format_price
-from simulator.engine.rules.wording import names_topic, question_part
+from simulator.engine.rules.wording import names_topic, opinion_ask, personal_question, question_part
 from simulator.engine.state import KIND_STAGES, BuyerMove, BuyerState
 from simulator.engine.understand import RepAnalysis, normalise
-from simulator.understanding import phrases
 from simulator.understanding.rules import find_phrase
 
 __all__ = ["TRUST_STEP", "DirectorContext", "direct", "format_price", "initial_state", "opening_move",
@@ -126,6 +132,11 @@ def direct(
     t.topics = [*a.get("open_topics", []), *a.get("closed_topics", [])]
     t.asks = bool(a.get("questions"))
     t.probed = [*a.get("facts_probed_open", []), *a.get("facts_probed_closed", [])]
+    t.personal = t.asks and personal_question(rep_text, t.topics, t.asked, t.probed)
+    if t.personal and a["ends_call"] and not statements(rep_text).strip():
+        # 'Did you have a good weekend?' asks; it says no goodbye ('Have a good weekend!' does)
+        a = {**a, "ends_call": False, "thanks_or_goodbye": False}
+        t.reasons.append("a question about the buyer's weekend or day, not a goodbye")
     t.s["turn"] += 1
     if not a.get("understood", True):
         t.say("answer", t.line("not_understood"), "the message has no readable English words: no rule applies")
@@ -143,6 +154,8 @@ def direct(
         end_of_turn(t)
         return t.s, t.move()
     handled = answer_recap(t, a)  # a recap is nothing new: not a response, not an offer
+    if not handled:
+        handled = answer_personal(t, a)  # small talk: not discovery, not a response, not an offer
     if not handled and ctx.kind == "objection_handling":
         handled = handle_objection(t, a, rep_text)
     elif not handled and ctx.kind == "negotiation":
@@ -160,15 +173,22 @@ def direct(
         t.end("rep_goodbye", "the rep said goodbye")
 
     end_of_turn(t)
+    if not t.parts and (indirect := indirect_answer(t)) is not None:
+        t.say("hold_back", indirect, "a remark close to a held-back fact, with no question: the buyer names it and "
+                                     "keeps it back")
     if not t.parts:
         t.say("answer", t.line("vague_answer"), "nothing in the message called for more")
     restate_position(t)
     address_question(t)
     if not a["paraphrases"]:
         react(t)
-    if a["paraphrases"] and not t.s["ended"] and t.kind in ("reveal_fact", "explain_concern", "answer", "hint"):
+    recap = any(r.startswith(RECAP_REASON) for r in t.reasons)  # 'Correct.' before a recap would confirm the claim
+    if a["paraphrases"] and not t.s["ended"] and t.kind in ("reveal_fact", "explain_concern", "answer", "hint") \
+            and not recap:
         t.parts.insert(0, t.line("reflect"))
         t.reasons.append("the rep reflected the buyer's words: the buyer confirms before going on")
+    if t.personal and t.kind == "small_talk" and len(t.parts) == 1 and not t.s["ended"]:
+        t.parts.append(t.pick_line("steer_back", stock_lines().steer_back, phrasings=True))
     return t.s, t.move()
 
 
@@ -195,7 +215,7 @@ def restate_position(t: Turn) -> None:
             or any(r.startswith(RECAP_REASON) for r in t.reasons)):
         return  # a recap of what the buyer told answers a 'what was that number again?' already
     question = normalise(question_part(t.rep_text))
-    opinion = bool(find_phrase(question, phrases.OPINION_ASK)) or any("opinion" in r for r in t.reasons)
+    opinion = bool(opinion_ask(t.rep_text)) or any("opinion" in r for r in t.reasons)
     if not (opinion or t.asked == "budget" or DEAL_ASK.search(question)):
         return
     price = format_price(offer, t.ctx.scenario.product.currency)
@@ -231,7 +251,7 @@ def address_question(t: Turn) -> None:
         return
     if any(r.startswith(RECAP_REASON) for r in t.reasons):
         return  # asked to repeat: the recap is the answer
-    if find_phrase(normalise(t.rep_text), phrases.OPINION_ASK) and not any("opinion" in r for r in t.reasons):
+    if opinion_ask(t.rep_text) and not any("opinion" in r for r in t.reasons):
         warm = t.s["trust"] >= WARM_TRUST
         t.parts.insert(0, t.opinion(warm))
         t.reasons.insert(0, "the rep asked for an opinion of the offer: the buyer gives one before going on")

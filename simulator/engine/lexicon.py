@@ -37,7 +37,8 @@ TOPICS: dict[str, tuple[str, ...]] = {
                     "other provider", "other tools", "other messaging", "other solution",
                     "looking at", "comparing", "considered", "shortlist", "rfp"),
     "metrics": ("metric", "kpi", "measure", "number", "how many", "how much", "percent", "rate",
-                "volume", "track", "target"),
+                "volume", "track", "target", "how close did", "how close were", "how far off", "accuracy",
+                "accurate"),
     "technical": ("integrat", "system", "tech", "stack", "erp", "crm", "api", "it team", "infrastructure",
                   "data", "security", "migrat", "software", "tool"),
     "risk": ("risk", "concern", "worry", "hesitat", "reserv", "what could go wrong", "fail",
@@ -182,3 +183,64 @@ ASSISTANT_VOICE_PHRASES: tuple[str, ...] = (
     "as the buyer", "buyer:", "rep:", "seller:", "[", "{",
 )
 """In a buyer's line, these mean the model left the role or spoke its instructions aloud."""
+
+PERSONAL_CUES: tuple[str, ...] = (
+    r"\bweekend", r"\b(?:the|last night's|yesterday's|big) (?:game|match)\b", r"\bweather\b",
+    r"\b(?:outside|out of|away from|after) work\b", r"\bnot at work\b", r"\bfree time\b", r"\bhobb(?:y|ies)\b",
+    r"\bvacation\b", r"\bholidays?\b", r"\btime off\b", r"\b(?:your|the) summer\b",
+    r"\bhow long have you (?:been|worked|had|run|led)\b", r"\bbefore you (?:joined|started|took)\b",
+    r"\bbefore joining\b", r"\bhow did you (?:get into|end up|come to)\b", r"\byour (?:background|career)\b",
+    r"\bhow(?:'s| is| was) your (?:day|morning|week|weekend|summer)\b(?![- ]to)", r"\bthe week (?:treating|been)\b",
+    r"\bconference\b(?! call)", r"\bsaastr\b", r"\btrade show\b", r"\bthe news\b", r"\bin the news\b",
+    r"\bwhere are you (?:based|from)\b", r"\bgrow up\b", r"\bgrew up\b", r"\byour family\b", r"\byour kids\b",
+    r"\bin (?:this|the|your) role\b",
+    r"\bhow are (?:you|things)(?: (?:doing|today|this morning|this afternoon|this week))?(?: today)?\s*\?",
+    r"\bhow(?:'s| is) it going\b", r"\bhow have you been\b",
+    r"\b(?:worked|been) (?:there|here|with (?:him|her|them|\w+ \w+)|in (?:the|this|your) (?:role|job))"
+    r" (?:long|a while)\b",
+    r"\bgood weekend\b",
+)
+"""Regexes (on the normalised question) of small talk and questions about the buyer as a person: the
+weekend, the game, the weather, how long in the role. With the question read as ``personal`` by meaning
+(simulator/content/topic_cues.yaml), or with no business topic found, the question is small talk: it
+probes no hidden fact, explores no objection and earns no open-question trust (docs/buyer-rules.md)."""
+
+OPINION_CUES: tuple[str, ...] = (
+    r"\bhow (?:do|would) you feel about\b", r"\bwhat(?:'s| is| would be) your (?:take|view|opinion|feeling|gut|read)\b",
+    r"\byour (?:thoughts|views?|take) on\b", r"\bwhat are your thoughts\b", r"\bwhat do you (?:make|think) of\b",
+    r"\bwhat do you think about\b", r"\bhow do you see\b",
+    r"^(?:so |and |but |ok |okay )?(?:would|could|will|might) (?:a|an|the|that|this|it|some|more|something|having"
+    r"|[a-z]+ing)\b[^?]{0,80}?\b(?:help|be (?:useful|helpful|worth|of use|valuable|easier)"
+    r"|make (?:this|it|that|things|life) (?:easier|simpler|work)|work for you|appeal|interest you|ease)\b",
+    r"\b(?:does|do|would) (?:that|this|it|[a-z]+ [a-z]+(?: [a-z]+)?) sound (?:useful|helpful|good|interesting"
+    r"|right|fair|reasonable|worth|like)\b",
+    r"\bis (?:that|this|it) (?:useful|helpful|appealing|worth it|worthwhile)\b", r"\bworth it\b", r"\bworthwhile\b",
+    r"\bbeen worth\b", r"\bany appetite\b", r"\bwould you be up for\b", r"\bhow would that land\b",
+    r"\bdoes (?:that|this) (?:help|appeal)\b",
+)
+"""Regexes (on the normalised question) of asking the buyer's opinion, besides the understanding layer's
+``OPINION_ASK`` phrases: 'Would a longer payment term help?', 'Does a phased rollout sound useful?', 'How
+do you feel about…', 'What's your take on…'. Wording only: the buyer gives an opinion (too early, or
+maybe with trust), never a yes."""
+
+ECHO_BANNED: tuple[str, ...] = (
+    "you", "you're", "i", "i'm", "me", "we", "we're", "us", "our", "my", "mine", "agree", "agreed", "agreement",
+    "deal", "discount", "price", "pricing", "contract", "sign", "signed", "commit", "committed", "approve",
+    "approved", "confirm", "confirmed", "promise", "promised", "prompt", "instruction", "instructions", "system",
+    "secret", "secrets", "rules", "role", "assistant", "ai", "chatgpt", "model", "json", "yaml", "print", "ignore",
+    "password", "key", "budget", "cost", "costs", "free", "offer", "offers", "number", "numbers", "terms",
+    "payment", "payments", "quote", "final",
+)
+"""Words that keep a piece of the rep's question from being said back by the buyer ('The proposal? I
+couldn't say.'): the rep's voice, agreements and money, the buyer's instructions."""
+
+NEXT_STEP_ASK: tuple[str, ...] = (
+    r"\bnext steps?\b", r"\bwhere (?:do|should|can) we go from here\b", r"\bfrom here\b", r"\bmove (?:this )?forward\b",
+    r"\bmeet again\b", r"\bfollow[- ]up\b", r"\bget (?:on|into) (?:his|her|your) (?:calendar|diary)\b",
+    r"\bwhat (?:would|do) you need (?:to see|from me)\b", r"\bwhat happens next\b", r"\bhow should we proceed\b",
+    r"\bput me through\b", r"\bconnect me\b", r"\bis (?:he|she) (?:available|free|around)\b",
+    r"\b(?:speak|talk) (?:to|with) (?:him|her|mr\.? \w+|ms\.? \w+|your (?:boss|ceo|cfo|coo|cno|ciso))\b",
+)
+"""Regexes (on the normalised question) of asking what the next step is ('What should the next step be?'),
+not proposing one: the buyer says whether it is ready for one (wording only; booking needs a proposal
+with a time, docs/buyer-rules.md)."""

@@ -33,6 +33,11 @@ def _ready(t: Turn) -> tuple[bool, str]:
     return ready, "a deal is agreed" if ready else "no deal yet"
 
 
+def ready_for_next_step(t: Turn) -> tuple[bool, str]:
+    """Whether the stage allows a next step, and why (the rule in the module docstring)."""
+    return _ready(t)
+
+
 def next_step(t: Turn, a: RepAnalysis) -> None:
     """The rep proposed a next step: agree (with a time), ask for a time, or decline."""
     s, sc = t.s, t.ctx.scenario

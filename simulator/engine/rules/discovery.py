@@ -12,9 +12,10 @@ import re
 
 from simulator.content.models import HiddenFact
 from simulator.content.stock import stock_lines
+from simulator.engine import lexicon
 from simulator.engine.rules.choose import fit_scores, line_key, rank_by_fit
-from simulator.engine.rules.turn import TRUST_STEP, Turn, format_price
-from simulator.engine.rules.wording import names_topic, question_part
+from simulator.engine.rules.turn import PERSONAL_KEY, TRUST_STEP, Turn, format_price
+from simulator.engine.rules.wording import names_topic, opinion_ask, question_part
 from simulator.engine.understand import RepAnalysis, content_words, normalise
 from simulator.understanding import phrases
 from simulator.understanding.rules import find_phrase
@@ -161,6 +162,62 @@ def answer_recap(t: Turn, a: RepAnalysis) -> bool:
     return True
 
 
+INDIRECT_WORDS = 5
+"""A remark without a question this long or longer may be an indirect question ('I imagine you get a lot of
+vendor emails')."""
+
+
+def indirect_answer(t: Turn) -> str | None:
+    """Wording only, when the rules found nothing to say: a remark with no question that is close in meaning
+    (≥ ``PARTIAL_FIT``) to a held-back fact is an indirect question about it ('I imagine you get a lot of
+    vendor emails'); the buyer names it with one of the fact's partial answers and keeps it back. Nothing is
+    told: a remark is not an open question."""
+    if t.asks or len(t.rep_text.split()) < INDIRECT_WORDS:
+        return None
+    locked = [f for f in t.ctx.persona.hidden_facts if f.id not in t.s["facts_revealed"] and f.partial]
+    if not locked:
+        return None
+    scores = fit_scores(t.rep_text, [" ".join([f.say, f.hint, *f.topics]) for f in locked])
+    best = max(range(len(locked)), key=lambda i: scores[i])
+    if scores[best] < PARTIAL_FIT:
+        return None
+    fact = locked[best]
+    return t.pick_line(f"partial:{fact.id}", list(fact.partial), alike=True)
+
+
+PERSONAL_PATIENCE_FREE = 2
+"""Personal questions a buyer answers before more of them cost patience (small talk has its limits)."""
+_STATEMENT_WORDS = 12
+"""A personal question comes with at most this many words of statement around it (a hello, a thanks);
+a message that also argues, answers or proposes is handled by the drill's rules."""
+
+
+def answer_personal(t: Turn, a: RepAnalysis) -> bool:
+    """A personal or off-topic question ('How long have you been in this role?', 'Did you catch the
+    game?', set by the director as ``t.personal``): the buyer answers it in character, naming what was
+    asked, and tells nothing about the business. Small talk is not discovery: no hidden fact, no hint,
+    no open objection explored, no open-question trust; the first one counts as rapport when there was
+    none, and from the third on each costs patience. True when the buyer's line is decided."""
+    if not t.personal or not a["questions"] or a["is_pitch"] or a["prices"] or a["concession"] or a["next_step"] \
+            or a["ends_call"]:
+        return False
+    statement = _QUESTION_SENTENCE.sub(" ", t.rep_text)
+    if len(statement.split()) > _STATEMENT_WORDS:
+        return False
+    if not t.s["rapport"]:
+        t.s["rapport"] = True
+        t.trust(TRUST_STEP, "a friendly personal question")
+    if t.s["lines_used"].get(PERSONAL_KEY, 0) >= PERSONAL_PATIENCE_FREE:
+        t.patience(-1, "more small talk")
+    t.say("small_talk", t.deflection(PERSONAL_KEY),
+          "a personal or off-topic question: small talk, nothing about the business (no fact, no trust for an "
+          "open question)")
+    return True
+
+
+_QUESTION_SENTENCE = re.compile(r"[^.!?]*\?")
+
+
 def partial_answers(fact: HiddenFact, topic: str | None) -> list[str]:
     """A held-back fact's partial answers that fit a question on ``topic``: those naming it and those
     naming none of the fact's topics ('Paging is a mixed picture here.' answers how clinicians reach
@@ -189,19 +246,58 @@ def _hold_back(t: Turn, fact: HiddenFact, topics: list[str], why: str) -> None:
                                     partial_first=about_it), why)
 
 
+def _name_the_deeper(t: Turn, probed: list[HiddenFact], told: HiddenFact) -> None:
+    """Wording only: asked about a fact that builds on the one just told ('How close did you land to
+    forecast?' before the forecast process is out), the buyer first names what was asked with a partial
+    answer of the deeper fact, then tells the fact it builds on ('We've had a miss. Not getting into
+    numbers yet. Forecasting today is a spreadsheet…')."""
+    deeper = next((f for f in probed if told.id in f.after and f.id not in t.s["facts_revealed"]), None)
+    if deeper is None:
+        return
+    options = partial_answers(deeper, t.asked) or list(deeper.partial)
+    if not options:
+        return
+    t.parts.insert(0, t.pick_line(f"partial:{deeper.id}", options, alike=True))
+    t.reasons.insert(0, f"the rep asked about '{deeper.id}', which builds on '{told.id}': named first, kept back")
+
+
 def _naming_the_object(lines: list[str], t: Turn) -> list[str]:
     """The short answers that name what a closed question asks about ('Do you use a spreadsheet…?' →
-    'A spreadsheet's part of it.'), else all of them."""
-    def stems(text: str) -> set[str]:  # 'spreadsheet's' and 'spreadsheets' name 'spreadsheet'
-        return {re.sub(r"(?:'s|s)$", "", w) for w in content_words(text) if len(w) >= 4}
+    'A spreadsheet's part of it.'), else all of them. Most shared words first; among those, the line
+    naming the question's earliest shared word (the object of 'use' before the 'to track exceptions' that
+    says why)."""
+    def stems(text: str) -> list[str]:  # 'spreadsheet's' and 'spreadsheets' name 'spreadsheet'
+        words = re.findall(r"[a-z][a-z'-]*", normalise(text))
+        kept = {w for w in content_words(text) if len(w) >= 4}
+        return list(dict.fromkeys(re.sub(r"(?:'s|s)$", "", w) for w in words if w in kept))
 
     asked = stems(question_part(t.rep_text))
 
-    def shared(line: str) -> int:
-        return len(stems(line) & asked)
+    def score(line: str) -> tuple[int, int]:
+        shared = [i for i, w in enumerate(asked) if w in set(stems(line))]
+        return (len(shared), -min(shared)) if shared else (0, 0)
 
-    most = max(map(shared, lines), default=0)
-    return [line for line in lines if shared(line) == most] if most else lines
+    best = max(map(score, lines), default=(0, 0))
+    return [line for line in lines if score(line) == best] if best[0] else lines
+
+
+_NEXT_STEP_ASK = re.compile("|".join(f"(?:{c})" for c in lexicon.NEXT_STEP_ASK))
+
+
+def _next_step_ask(t: Turn) -> bool:
+    """Asked what the next step should be ('Where do we go from here?'), not offered one: a buyer not
+    ready for one says so; a ready one asks for a day and a time. Nothing is booked (a next step needs
+    the rep's proposal with a time). True when the buyer's line is decided."""
+    from simulator.engine.rules.closing import ready_for_next_step
+
+    if not _NEXT_STEP_ASK.search(normalise(question_part(t.rep_text))):
+        return False
+    ready, why = ready_for_next_step(t)
+    if ready:
+        t.say("answer", t.line("ask_for_time"), f"asked what the next step is, ready for one ({why}): when?")
+    else:
+        t.say("answer", t.line("decline_next_step"), f"asked what the next step is, not ready for one: {why}")
+    return True
 
 
 def _opinion(t: Turn) -> None:
@@ -220,7 +316,9 @@ def _no_topic(t: Turn, key: str) -> str:
     if t.asked is not None:
         return t.deflection(t.asked)
     lines = t.ctx.persona.lines
-    return t.pick_line(key, [*getattr(lines, key), *lines.small_talk])
+    # small talk answers 'How's the café been this week?', never 'Who runs the contact centre?'
+    chat = list(lines.small_talk) if re.match(r"\W*how\b", normalise(question_part(t.rep_text))) else []
+    return t.pick_line(key, [*getattr(lines, key), *chat])
 
 
 def conversation(t: Turn, a: RepAnalysis) -> None:
@@ -255,6 +353,7 @@ def conversation(t: Turn, a: RepAnalysis) -> None:
             if s["trust"] >= needed:
                 _reveal(t, fact, f"open question on {', '.join(fact.topics)} with trust "
                                  f"{s['trust']:.2f} ≥ {needed:.2f}")
+                _name_the_deeper(t, locked, fact)
                 return
             why = f"fact '{fact.id}' needs trust {needed:.2f}; trust is {s['trust']:.2f}"
             t.reasons.append(why)
@@ -270,6 +369,11 @@ def conversation(t: Turn, a: RepAnalysis) -> None:
         if a["open_topics"]:
             t.say("hold_back", t.deflection(t.asked or a["open_topics"][0]),
                   f"open question on {a['open_topics'][0]}, where this buyer has nothing to tell")
+            return
+        if opinion_ask(t.rep_text):
+            _opinion(t)
+            return
+        if _next_step_ask(t):
             return
         t.say("answer", _no_topic(t, "vague_answer"), "open question on no topic the buyer will open up on yet")
         return
@@ -293,14 +397,16 @@ def conversation(t: Turn, a: RepAnalysis) -> None:
         if told:
             t.say("answer", _recap(t, told[0]), "a closed question on something already told: a recap")
             return
-        if find_phrase(normalise(t.rep_text), phrases.OPINION_ASK):
+        if opinion_ask(t.rep_text):
             _opinion(t)
+            return
+        if not a["closed_topics"] and _next_step_ask(t):  # 'Could you put me through to him?'
             return
         if a["closed_topics"]:
             t.say("hold_back", t.deflection(t.asked or a["closed_topics"][0]),
                   f"closed question on {a['closed_topics'][0]}, where this buyer has nothing to tell")
             return
-        closed = t.deflection(t.asked) if t.asked is not None else t.line("closed_answer")
+        closed = t.deflection(t.asked) if t.asked is not None else t.closed_answer()
         t.say("answer", closed, "a closed question gets a short answer")
         return
     if a["greeting"] or (a["thanks_or_goodbye"] and a["words"] <= 8):

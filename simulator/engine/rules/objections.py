@@ -221,8 +221,9 @@ def raise_next_objection(t: Turn, a: RepAnalysis) -> None:
     _progress(t, oid)
     t.objection_id = oid
     t.changes.append(f"objection '{oid}' raised")
-    if t.kind in ("answer", "small_talk") and t.parts:
+    personal = t.personal and t.kind == "small_talk"  # the answer to a personal question stays, then the objection
+    if t.kind in ("answer", "small_talk") and t.parts and not personal:
         t.clear()
     t.say("raise_objection", _said(t, objection, "say"), f"the drill's next objection ({objection.type})")
-    if t.kind != "raise_objection" and len(t.parts) == 1:
+    if t.kind != "raise_objection" and (len(t.parts) == 1 or personal):
         t.kind = "raise_objection"

@@ -10,11 +10,8 @@ from dataclasses import dataclass
 from simulator.content.models import DifficultyVariant, Persona, Scenario
 from simulator.content.stock import stock_lines
 from simulator.engine.rules.choose import FIT_BAND, PHRASINGS, choose_line, line_key
-from simulator.engine.rules.wording import asked_topic, names_topic
+from simulator.engine.rules.wording import asked_thing, asked_topic, names_topic, opinion_ask
 from simulator.engine.state import BuyerMove, BuyerState, MoveKind
-from simulator.understanding import phrases
-from simulator.understanding.rules import find_phrase
-from simulator.understanding.text import normalise
 
 TRUST_STEP = 0.05
 SEED_ONLY = frozenset({"greeting", "small_talk", "thanks", "agree_next_step", "ask_for_time", "decline_next_step",
@@ -26,6 +23,8 @@ NAMING_BAND = 0.15
 alike and the session seed chooses: the topic is already answered, so variety wins over nuance."""
 LOOSE_KINDS = frozenset({"closed_answer"})
 """Line kinds chosen with ``NAMING_BAND`` whatever was asked (stock answers that fit alike)."""
+PERSONAL_KEY = "personal"
+"""Line kind (and topic) of answers to personal and off-topic questions."""
 _NUMBER = re.compile(r"\$?\d[\d,]*(?:\.\d+)?\s?(?:%|k\b)?")
 
 
@@ -80,6 +79,8 @@ class Turn:
         """The rep's message asks something (set by the director)."""
         self.probed: list[str] = []
         """Hidden facts the rep's questions probe this turn, open or closed (set by the director)."""
+        self.personal = False
+        """The rep's question is small talk or about the buyer as a person (set by the director)."""
         self._asked: tuple[str | None] | None = None
 
     @property
@@ -147,6 +148,8 @@ class Turn:
                 pool, band = naming, NAMING_BAND
         if key in LOOSE_KINDS:
             band = max(band, NAMING_BAND)
+        if key == PERSONAL_KEY:
+            band = FIT_BAND  # the weekend, the game and the role all name 'personal': the one asked about wins
         chosen = pool[choose_line([filled[i] for i in pool], fit_to or self.rep_text, self.s.get("variety_seed", 0),
                                   said, [keys[i] for i in pool], band)]
         text = filled[chosen]
@@ -170,6 +173,9 @@ class Turn:
         fact, and its middle depth says more than a deflection any buyer could give, so only ``partial``
         (when there is one). Asked about money once the buyer has named its price, it says that price
         again (nothing new: its offer stands)."""
+        if topic == PERSONAL_KEY:
+            own = list(self.ctx.persona.lines.personal)
+            return self.pick_line(PERSONAL_KEY, [*own, *(c for c in stock_lines().personal if c not in own)])
         offer = self.s.get("buyer_offer")
         if topic == "budget" and offer is not None:
             price = format_price(offer, self.ctx.scenario.product.currency)
@@ -185,11 +191,27 @@ class Turn:
         """Asked its opinion of the offer ('Would that help?', 'Worth a look?'): not yet (the persona's
         and the stock 'too early' lines together, so the one naming what was asked can win), or with
         ``warm`` trust, maybe. The line fits the ask itself ('would that help'), not the offer around it."""
-        ask = find_phrase(normalise(self.rep_text), phrases.OPINION_ASK) or None
+        ask = opinion_ask(self.rep_text)
+        thing = asked_thing(self.rep_text, opinion=True)
         if warm:
-            return self.pick_line("warmer_opinion", list(stock_lines().warmer_opinion), fit_to=ask)
-        own = list(self.ctx.persona.lines.too_early)
-        return self.pick_line("too_early", [*own, *(c for c in stock_lines().too_early if c not in own)], fit_to=ask)
+            pool = list(stock_lines().warmer_opinion)
+            key = "warmer_opinion"
+        else:
+            own = list(self.ctx.persona.lines.too_early)
+            pool, key = [*own, *(c for c in stock_lines().too_early if c not in own)], "too_early"
+        if thing is None:
+            return self.pick_line(key, pool, fit_to=ask)
+        # what was asked about, in the rep's words, then the opinion ('A phased rollout? Too early to say.')
+        pool = [line for line in pool if "?" not in line] or pool
+        return f"{thing}? {self.pick_line(key, pool, fit_to=ask)}"
+
+    def closed_answer(self) -> str:
+        """A short answer to a closed question on no business topic: what was asked, in the rep's words,
+        then the persona's non-committal answer ('The proposal? I'd need more detail to say.'); the
+        bare answer when nothing safe to say back is found (:func:`~simulator.engine.rules.wording.asked_thing`)."""
+        thing = asked_thing(self.rep_text)
+        answer = self.line("closed_answer")
+        return f"{thing}? {answer}" if thing is not None else answer
 
     def say(self, kind: MoveKind, text: str, reason: str) -> None:
         if not self.parts:
