@@ -261,6 +261,42 @@ def test_init_schema_idempotent(engine: Engine) -> None:
     assert {("user_id", "created_at"), ("scenario_id", "created_at"), ("created_at",)} <= indexed
 
 
+@pytest.mark.postgres
+def test_advisory_locks_are_per_schema(tmp_path: Path) -> None:
+    """Two deployments in two schemas of one database do not wait on each other's start-up locks
+    (init_schema's and the checkpointer's setup), and within one schema the lock still serialises."""
+    import psycopg
+
+    from simulator.store.checkpoints import _PG_SETUP_LOCK, open_checkpointer
+    from simulator.store.db import _PG_SCHEMA_LOCK, PG_LOCK_NAMESPACE
+
+    base = _postgres_url_or_skip()
+    with scratch_schema(base, prefix="t") as url_a, scratch_schema(base, prefix="t") as url_b, \
+            psycopg.connect(libpq_conninfo(url_a), autocommit=True) as holder:
+        for key in (_PG_SCHEMA_LOCK, _PG_SETUP_LOCK):  # schema A's deployment is starting
+            assert (holder.execute(f"SELECT pg_try_advisory_lock(%s, {PG_LOCK_NAMESPACE})", (key,)).fetchone()
+                    or [False])[0]
+
+        def start(url: str, done: threading.Event, checkpoints: bool) -> None:
+            eng = create_db_engine(url)
+            try:
+                init_schema(eng)
+                if checkpoints:
+                    with open_checkpointer(Settings(database_url=url, data_dir=tmp_path / "data")):
+                        pass
+            finally:
+                eng.dispose()
+            done.set()
+
+        b_done, a_done = threading.Event(), threading.Event()
+        threading.Thread(target=start, args=(url_b, b_done, True), daemon=True).start()
+        assert b_done.wait(30), "a start in schema B waited for schema A's advisory locks"
+        threading.Thread(target=start, args=(url_a, a_done, False), daemon=True).start()
+        assert not a_done.wait(1.5), "a second start in schema A did not wait for its schema lock"
+        holder.execute("SELECT pg_advisory_unlock_all()")
+        assert a_done.wait(30)
+
+
 def test_get_schema_version_before_init(tmp_path: Path) -> None:
     eng = create_db_engine(f"sqlite:///{tmp_path / 'empty.db'}")
     assert get_schema_version(eng) is None
@@ -355,6 +391,26 @@ def test_finish_turn_stores_turns_counts_and_releases_in_one_go(store: SessionSt
         store.finish_turn("missing", "me", [make_turn(0)], turn_count=1)
     with pytest.raises(SessionNotFoundError):
         store.finish_turn("missing", "me", [], turn_count=1)
+
+
+def test_a_cancel_request_reaches_only_the_turn_it_was_made_for(store: SessionStore) -> None:
+    """End pressed on another process marks the turn's holder; only that holder sees it, only the
+    session's owner can make it, and nothing is marked while no turn is held."""
+    sid = store.create_session(scenario_id="s", persona_id="p", difficulty="easy", user_id="u1").id
+    other = store.create_session(scenario_id="s", persona_id="p", difficulty="easy", user_id="u1").id
+    assert store.request_cancel(sid) is False  # no turn held: nothing to stop
+    store.claim_turn(sid, "a/1/x", 60)
+    store.claim_turn(other, "a/1/y", 60)
+    assert store.cancel_requested({sid: "a/1/x", other: "a/1/y"}) == set()
+    assert store.request_cancel(sid, owner="u2") is False  # someone else's call
+    assert store.cancel_requested({sid: "a/1/x"}) == set()
+    assert store.request_cancel(sid, owner="u1") is True
+    assert store.cancel_requested({sid: "a/1/x", other: "a/1/y"}) == {sid}
+    assert store.cancel_requested({sid: "b/2/z"}) == set()  # asked of another holder
+    store.finish_turn(sid, "a/1/x")
+    store.claim_turn(sid, "a/1/w", 60)  # the next turn is not cancelled by the old request
+    assert store.cancel_requested({sid: "a/1/w"}) == set()
+    assert store.cancel_requested({}) == set()
 
 
 def test_update_session(store: SessionStore) -> None:
@@ -761,12 +817,14 @@ def test_version_1_database_is_migrated(tmp_path: Path) -> None:
     engine.dispose()
     with sqlite3.connect(path) as conn:  # turn it back into a version-1 database
         conn.execute("ALTER TABLE turns DROP COLUMN speech")
-        for column in ("turn_holder", "turn_until", "abandoned_at", "drill_version"):
+        for column in ("turn_holder", "turn_until", "abandoned_at", "drill_version", "turn_cancel",
+                       "turn_seq"):
             conn.execute(f"ALTER TABLE sessions DROP COLUMN {column}")
         conn.execute("UPDATE schema_version SET version = 1")
     engine = create_db_engine(f"sqlite:///{path}")
-    assert init_schema(engine) == 4 and get_schema_version(engine) == 4
+    assert init_schema(engine) == 5 and get_schema_version(engine) == 5
     with sqlite3.connect(path) as conn:
         assert "speech" in [row[1] for row in conn.execute("PRAGMA table_info(turns)")]
         session_columns = [row[1] for row in conn.execute("PRAGMA table_info(sessions)")]
-        assert {"turn_holder", "turn_until", "abandoned_at", "drill_version"} <= set(session_columns)
+        assert {"turn_holder", "turn_until", "abandoned_at", "drill_version", "turn_cancel",
+                "turn_seq"} <= set(session_columns)

@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
@@ -32,7 +32,7 @@ from simulator.engine.state import BuyerState, Outcome, TurnRecord
 from simulator.errors import InvalidMessageError, UnknownIdError
 from simulator.llm.base import LLM, GenerationOptions, model_name_of
 from simulator.session.events import EndedEvent, Event
-from simulator.session.guard import TurnClaim, TurnGuard
+from simulator.session.guard import TurnClaim, TurnGuard, TurnListener
 from simulator.session.permissions import Actor, may_read, refused, talking_owner
 from simulator.session.runner import ConversationRunner, RunResult, end_call, rep_message
 from simulator.store.checkpoints import open_checkpointer
@@ -91,7 +91,8 @@ class PracticeService:
         self._llm_lock = threading.Lock()
         self._clock = clock
         self.runner = ConversationRunner(checkpointer)
-        self.guard = TurnGuard(store, settings.turn_lease_s)
+        listener = checkpointer if hasattr(checkpointer, "turn_started") else None
+        self.guard = TurnGuard(store, settings.turn_lease_s, listener=cast(TurnListener | None, listener))
         self._ready: dict[str, bool] = {}
         self.on_session_end = on_session_end
 
@@ -179,8 +180,12 @@ class PracticeService:
 
     def end(self, session_id: str, *, actor: Actor | None = None) -> Iterator[Event]:
         """The rep ends the call: a reply in progress here is cut short, the outcome judged, the
-        session closed and graded. Ending a call that is already over does nothing."""
-        self.guard.cancel(session_id)
+        session closed and graded. Ending a call that is already over does nothing.
+
+        A reply running on another process (several app processes, no sticky sessions) is asked to
+        stop through the database; that process notices within about a second and releases the turn."""
+        if not self.guard.cancel(session_id):
+            self.store.request_cancel(str(session_id)[:64], owner=talking_owner(actor))
         try:
             with self._hold(session_id, actor, wait_s=END_WAIT_S) as claim:
                 if (yield from self._ready_for_rep(claim)):
@@ -273,10 +278,11 @@ class PracticeService:
 
         A generator that returns a value: use ``ready = yield from self._ready_for_rep(claim)``.
         After a clean run in this process the answer is remembered, which saves reading the
-        checkpoint on every turn; a turn taken over from a dead holder always reads it.
+        checkpoint on every turn; it is used only when nobody held the turn since (``continuous``:
+        not after a turn taken over from a dead holder, nor after any turn run by another process).
         """
         record = claim.record
-        if self._ready.get(record.id) and not claim.recovered:
+        if self._ready.get(record.id) and claim.continuous:
             return True
         nxt = self.runner.next_nodes(record.id)
         if nxt and nxt != ("rep_turn",):

@@ -43,9 +43,16 @@ together do not race on its migrations. Per message LangGraph (``durability="syn
 ``put`` three times (one per step: the rep's turn, reading the message and directing, the buyer's
 line; see :mod:`simulator.engine.graph`) and ``put_writes`` five; the saver is a
 :class:`PostgresSaver` subclass (``PipelinedPostgresSaver``, :func:`_pipelined_saver_class`) that
-sends a task's writes in the same pipeline as the checkpoint that follows them, so a message costs
-five round trips to the checkpoint tables (one ``get_tuple``, three ``put`` pipelines, the
-interrupt's writes) instead of nine, and four write transactions instead of eight. Each is its own
+sends a task's writes in the same pipeline as the checkpoint that follows them. While this process
+holds the session's turn (:class:`~simulator.session.guard.TurnGuard` tells it, ``turn_started``)
+it also keeps the thread's latest checkpoint as it wrote it, in the shape of the database's row, and
+serves ``get_tuple`` from it when nobody else claimed the turn since this process released it
+(``sessions.turn_seq``; any other claim drops what was kept); and it holds a turn's checkpoints
+after the first back, sending them with the writes that end the run (the interrupt) or at the end
+of the turn, before the release. The first is sent at once: the rep's accepted line is in the
+database before the buyer is asked; a crash later re-runs the step that read the message. So a
+message costs two round trips to the checkpoint tables (the first ``put``; the later ones
+with the interrupt's writes) instead of nine, and two write transactions instead of eight. Each is its own
 autocommit transaction (a pipeline's statements share its implicit one), so by default the pool's
 connections run with ``synchronous_commit=off``, the same durability trade as SQLite's ``NORMAL`` (see
 :mod:`simulator.store.db`); ``pg_synchronous_commit="on"`` restores fsync per commit.
@@ -56,12 +63,14 @@ from __future__ import annotations
 import builtins
 import contextlib
 import json
+import logging
 import sqlite3
 import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +80,15 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from simulator.config import Settings
-from simulator.store.db import PING_AFTER_IDLE_S, check_synchronous_commit, is_postgres, libpq_conninfo
+from simulator.store.db import (
+    PG_LOCK_NAMESPACE,
+    PING_AFTER_IDLE_S,
+    check_synchronous_commit,
+    is_postgres,
+    libpq_conninfo,
+)
 
+_log = logging.getLogger(__name__)
 _SQLITE_BUSY_TIMEOUT_S = 30.0
 _PG_SETUP_LOCK = 0x5350_4143  # advisory lock key for PostgresSaver.setup()
 
@@ -161,13 +177,14 @@ def _open_postgres_saver(
             # Poll instead of blocking in pg_advisory_lock: setup() may run CREATE INDEX CONCURRENTLY,
             # which waits for every transaction already running, and a process blocked in
             # pg_advisory_lock is one: two processes starting together would wait on each other forever.
-            try_lock = "SELECT pg_try_advisory_lock(%s)"
+            # Keyed by the schema too (PG_LOCK_NAMESPACE): deployments in other schemas do not wait.
+            try_lock = f"SELECT pg_try_advisory_lock(%s, {PG_LOCK_NAMESPACE})"
             while not (lock_conn.execute(try_lock, (_PG_SETUP_LOCK,)).fetchone() or [False])[0]:
                 time.sleep(0.1)
             try:
                 saver.setup()
             finally:
-                lock_conn.execute("SELECT pg_advisory_unlock(%s)", (_PG_SETUP_LOCK,))
+                lock_conn.execute(f"SELECT pg_advisory_unlock(%s, {PG_LOCK_NAMESPACE})", (_PG_SETUP_LOCK,))
         yield saver
 
 
@@ -209,9 +226,9 @@ def _pipelined_saver_class() -> type[Any]:
     global _PIPELINED_SAVER
     if _PIPELINED_SAVER is not None:
         return _PIPELINED_SAVER
-    from langgraph.checkpoint.base import WRITES_IDX_MAP
+    from langgraph.checkpoint.base import WRITES_IDX_MAP, get_checkpoint_id, get_serializable_checkpoint_metadata
     from langgraph.checkpoint.postgres import PostgresSaver
-    from langgraph.checkpoint.serde.types import ERROR, INTERRUPT
+    from langgraph.checkpoint.serde.types import ERROR, INTERRUPT, _DeltaSnapshot
 
     ends_run = (ERROR, INTERRUPT)
     Held = builtins.list[tuple[str, builtins.list[Any]]]
@@ -223,6 +240,66 @@ def _pipelined_saver_class() -> type[Any]:
             self._held: dict[tuple[str, str], Held] = {}
             self._held_lock = threading.Lock()
             self._local = threading.local()
+            self._latest: dict[str, _Latest] = {}
+            """Per thread, its latest checkpoint as this process wrote (or read) it."""
+            self._trusted: set[str] = set()
+            """Threads whose turn this process holds, with nobody else having run them since it wrote
+            ``_latest`` (see :meth:`turn_started`)."""
+            self._cache_lock = threading.Lock()
+            self._puts_in_turn: dict[str, int] = {}
+            """Checkpoints written so far in the turn this process holds, per thread."""
+
+        # ------------------------------------------------ the latest checkpoint, kept while the turn is held
+
+        def turn_started(self, thread_id: str, continuous: bool) -> None:
+            """This process holds ``thread_id``'s turn (:class:`~simulator.session.guard.TurnGuard`).
+            ``continuous``: nobody ran it since this process released it, so what it wrote is still
+            the latest; otherwise what it kept is dropped and the next read goes to the database."""
+            with self._cache_lock:
+                if not continuous:
+                    self._latest.pop(thread_id, None)
+                self._trusted.add(thread_id)
+                self._puts_in_turn[thread_id] = 0
+
+        def turn_ended(self, thread_id: str) -> None:
+            """The turn is given back: another process may run the thread from now on, so reads go to
+            the database again (what was kept stays for the next continuous turn)."""
+            with self._cache_lock:
+                self._trusted.discard(thread_id)
+                self._puts_in_turn.pop(thread_id, None)
+            try:
+                self.flush(thread_id)  # writes held past the run's end (a stream closed early): before the release
+            except Exception:
+                _log.warning("could not send the checkpoint writes held for %s", thread_id, exc_info=True)
+                self._forget(thread_id)
+
+        def _cached(self, key: tuple[str, str]) -> _Latest | None:
+            if key[1] != "" or key[0] not in self._trusted:
+                return None
+            return self._latest.get(key[0])
+
+        def _forget(self, thread_id: str) -> None:
+            with self._cache_lock:
+                self._latest.pop(thread_id, None)
+
+        def _keep(self, thread_id: str, latest: _Latest) -> None:
+            with self._cache_lock:
+                if thread_id not in self._trusted:
+                    return
+                self._latest.pop(thread_id, None)
+                self._latest[thread_id] = latest
+                while len(self._latest) > _MAX_KEPT_THREADS:
+                    del self._latest[next(iter(self._latest))]
+
+        def _dump_blobs(self, *args: Any, **kwargs: Any) -> Any:
+            rows = super()._dump_blobs(*args, **kwargs)
+            self._local.blob_rows = rows
+            return rows
+
+        def _dump_writes(self, *args: Any, **kwargs: Any) -> Any:
+            rows = super()._dump_writes(*args, **kwargs)
+            self._local.write_rows = rows
+            return rows
 
         def _take(self, key: tuple[str, str]) -> Held:
             with self._held_lock:
@@ -230,6 +307,10 @@ def _pipelined_saver_class() -> type[Any]:
 
         @contextmanager
         def _cursor(self, *, pipeline: bool = False) -> Iterator[Any]:
+            recording = getattr(self._local, "recording", None)
+            if recording is not None:  # a checkpoint held back (see put): note its statements
+                yield _Recorder(recording)
+                return
             held: Held = getattr(self._local, "held", None) or []
             self._local.held = None
             with super()._cursor(pipeline=pipeline or bool(held)) as cur:
@@ -251,34 +332,133 @@ def _pipelined_saver_class() -> type[Any]:
         def put_writes(self, config: Any, writes: Any, task_id: str, task_path: str = "") -> None:
             conf = config["configurable"]
             key = (str(conf["thread_id"]), conf.get("checkpoint_ns", ""))
+            upsert = all(w[0] in WRITES_IDX_MAP for w in writes)
             if any(channel in ends_run for channel, _ in writes):
-                self._send_with(key, lambda: super(PipelinedPostgresSaver, self).put_writes(
-                    config, writes, task_id, task_path))
+                self._local.write_rows = None
+                try:
+                    self._send_with(key, lambda: super(PipelinedPostgresSaver, self).put_writes(
+                        config, writes, task_id, task_path))
+                except BaseException:
+                    self._forget(key[0])
+                    raise
+                self._kept_writes(key, conf.get("checkpoint_id"), self._local.write_rows, upsert)
                 return
-            query = (self.UPSERT_CHECKPOINT_WRITES_SQL if all(w[0] in WRITES_IDX_MAP for w in writes)
-                     else self.INSERT_CHECKPOINT_WRITES_SQL)
+            query = self.UPSERT_CHECKPOINT_WRITES_SQL if upsert else self.INSERT_CHECKPOINT_WRITES_SQL
             rows = self._dump_writes(key[0], key[1], conf["checkpoint_id"], task_id, task_path, writes)
             with self._held_lock:
                 self._held.setdefault(key, []).append((query, rows))
                 overflow = len(self._held) > _MAX_HELD_THREADS
+            self._kept_writes(key, conf.get("checkpoint_id"), rows, upsert)
             if overflow:
                 self.flush()
+
+        def _kept_writes(self, key: tuple[str, str], checkpoint_id: str | None, rows: Any, upsert: bool) -> None:
+            """Add written ``rows`` to the kept checkpoint's pending writes (as ``SELECT_SQL`` returns them)."""
+            with self._cache_lock:
+                latest = self._cached(key)
+                if latest is None:
+                    return
+                if rows is None or checkpoint_id is None or len(latest.early) > 4:
+                    self._latest.pop(key[0], None)  # not what the reads would see: read the database
+                    return
+                # LangGraph runs a step's tasks while the step's checkpoint is being saved (both on its
+                # background threads), so a task's writes may come before the checkpoint they belong to.
+                writes = (latest.writes if latest.checkpoint_id == checkpoint_id
+                          else latest.early.setdefault(checkpoint_id, {}))
+                for _, _, _, task, path, idx, channel, type_, blob in rows:
+                    row = [task.encode(), channel.encode(), type_.encode(), blob, path.encode(), str(idx).encode()]
+                    if upsert:
+                        writes[(task, idx)] = row
+                    else:
+                        writes.setdefault((task, idx), row)
 
         def put(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
             conf = config["configurable"]
             key = (str(conf["thread_id"]), conf.get("checkpoint_ns", ""))
-            return self._send_with(key, lambda: super(PipelinedPostgresSaver, self).put(
-                config, checkpoint, metadata, new_versions))
+            self._local.blob_rows = []
+            with self._cache_lock:
+                done = self._puts_in_turn.get(key[0]) if key[1] == "" else None
+                if done is not None:
+                    self._puts_in_turn[key[0]] = done + 1
+            try:
+                if done:  # not the turn's first checkpoint: held, sent with what ends the run
+                    recorded: Held = []
+                    self._local.recording = recorded
+                    try:
+                        next_config = super().put(config, checkpoint, metadata, new_versions)
+                    finally:
+                        self._local.recording = None
+                    with self._held_lock:
+                        self._held.setdefault(key, []).extend(recorded)
+                        overflow = len(self._held) > _MAX_HELD_THREADS
+                    if overflow:
+                        self.flush()
+                else:
+                    next_config = self._send_with(key, lambda: super(PipelinedPostgresSaver, self).put(
+                        config, checkpoint, metadata, new_versions))
+            except BaseException:
+                self._forget(key[0])
+                raise
+            with self._cache_lock:
+                before = self._cached(key)
+                if before is not None:
+                    self._kept_checkpoint(key, before, config, checkpoint, metadata, self._local.blob_rows)
+            return next_config
+
+        def _kept_checkpoint(self, key: tuple[str, str], before: _Latest, config: Any, checkpoint: Any,
+                             metadata: Any, blob_rows: Any) -> None:
+            """Keep the checkpoint just written as the thread's latest (the row ``SELECT_SQL`` would
+            return). Called with ``_cache_lock`` held."""
+            if any(isinstance(v, _DeltaSnapshot) for v in checkpoint["channel_values"].values()):
+                self._latest.pop(key[0], None)
+                return
+            inline = {k: v for k, v in checkpoint["channel_values"].items()
+                      if v is None or isinstance(v, (str, int, float, bool))}
+            blobs = dict(before.blobs)
+            for _, _, channel, version, type_, blob in blob_rows:
+                blobs.setdefault((channel, str(version)), (type_, blob))
+            versions = {k: str(v) for k, v in checkpoint["channel_versions"].items()}
+            early = dict(before.early)
+            self._latest[key[0]] = _Latest(
+                thread_id=key[0], checkpoint_id=checkpoint["id"],
+                parent_id=config["configurable"].get("checkpoint_id"),
+                checkpoint=_json_dumps({**checkpoint, "channel_values": inline}),
+                metadata=_json_dumps(get_serializable_checkpoint_metadata(config, metadata)),
+                blobs={kv: blob for kv, blob in blobs.items() if versions.get(kv[0]) == kv[1]},
+                writes=early.pop(checkpoint["id"], {}), early=early,
+            )
 
         def get_tuple(self, config: Any) -> Any:
-            self.flush(str(config["configurable"]["thread_id"]))
-            return super().get_tuple(config)
+            conf = config["configurable"]
+            thread_id = str(conf["thread_id"])
+            self.flush(thread_id)
+            key = (thread_id, conf.get("checkpoint_ns", ""))
+            if get_checkpoint_id(config):
+                return super().get_tuple(config)
+            with self._cache_lock:
+                latest = self._cached(key)
+                trusted = key[1] == "" and thread_id in self._trusted
+            if latest is not None:
+                return None if latest.checkpoint_id is None else self._load_checkpoint_tuple(latest.row())
+            if not trusted:
+                return super().get_tuple(config)
+            with self._cursor() as cur:
+                cur.execute(self.SELECT_SQL + _SELECT_LATEST, (thread_id, ""))
+                value = cur.fetchone()
+            if value is None:
+                self._keep(thread_id, _Latest(thread_id=thread_id, checkpoint_id=None))
+                return None
+            if value["checkpoint"]["v"] < 4 and value["parent_checkpoint_id"]:
+                return super().get_tuple(config)  # an old checkpoint format: no keeping
+            self._keep(thread_id, _Latest.from_row(value))
+            return self._load_checkpoint_tuple(value)
 
         def list(self, config: Any, **kwargs: Any) -> Any:
             self.flush(str(config["configurable"]["thread_id"]) if config else None)
             return super().list(config, **kwargs)
 
         def delete_thread(self, thread_id: str) -> None:
+            self._forget(str(thread_id))
             with self._held_lock:
                 for key in [k for k in self._held if k[0] == str(thread_id)]:
                     del self._held[key]
@@ -297,6 +477,64 @@ def _pipelined_saver_class() -> type[Any]:
 
     _PIPELINED_SAVER = PipelinedPostgresSaver
     return PipelinedPostgresSaver
+
+
+class _Recorder:
+    """Stands in for a cursor while a held checkpoint is written: keeps its statements to send later."""
+
+    def __init__(self, into: builtins.list[tuple[str, builtins.list[Any]]]) -> None:
+        self._into = into
+
+    def execute(self, query: str, params: Any = None) -> None:
+        self._into.append((query, [params]))
+
+    def executemany(self, query: str, rows: Any) -> None:
+        self._into.append((query, builtins.list(rows)))
+
+
+_MAX_KEPT_THREADS = 4096
+_SELECT_LATEST = "WHERE thread_id = %s AND checkpoint_ns = %s ORDER BY checkpoint_id DESC LIMIT 1"
+
+
+@dataclass
+class _Latest:
+    """A thread's latest checkpoint as the database holds it, kept by the process that holds its turn,
+    in the shape of a ``PostgresSaver.SELECT_SQL`` row (JSON kept as bytes: every read decodes its own
+    copy, since LangGraph changes the checkpoint it is given). ``checkpoint_id`` None: no checkpoint."""
+
+    thread_id: str
+    checkpoint_id: str | None
+    parent_id: str | None = None
+    checkpoint: bytes = b""
+    metadata: bytes = b""
+    blobs: dict[tuple[str, str], tuple[str, bytes | None]] = field(default_factory=dict)
+    """(channel, version) → (type, blob), for the versions the checkpoint names."""
+    writes: dict[tuple[str, int], builtins.list[Any]] = field(default_factory=dict)
+    """(task id, idx) → the pending write's row, in the order written."""
+    early: dict[str, dict[tuple[str, int], builtins.list[Any]]] = field(default_factory=dict)
+    """Writes for a checkpoint not kept yet (its ``put`` still running), by checkpoint id."""
+
+    @classmethod
+    def from_row(cls, value: Any) -> _Latest:
+        blobs = {}
+        versions = value["checkpoint"].get("channel_versions") or {}
+        for channel, type_, blob in value["channel_values"] or []:
+            name = bytes(channel).decode()
+            blobs[(name, str(versions.get(name)))] = (bytes(type_).decode(), blob)
+        writes = {(bytes(w[0]).decode(), int(bytes(w[5]))): list(w) for w in value["pending_writes"] or []}
+        return cls(thread_id=value["thread_id"], checkpoint_id=value["checkpoint_id"],
+                   parent_id=value["parent_checkpoint_id"], checkpoint=_json_dumps(value["checkpoint"]),
+                   metadata=_json_dumps(value["metadata"]), blobs=blobs, writes=writes)
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "thread_id": self.thread_id, "checkpoint_ns": "", "checkpoint_id": self.checkpoint_id,
+            "parent_checkpoint_id": self.parent_id, "checkpoint": _json_loads(self.checkpoint),
+            "metadata": _json_loads(self.metadata),
+            "channel_values": [[channel.encode(), type_.encode(), blob]
+                               for (channel, _), (type_, blob) in self.blobs.items()] or None,
+            "pending_writes": builtins.list(self.writes.values()) or None,
+        }
 
 
 class _IdleCheck:

@@ -56,6 +56,10 @@ from simulator.store.schema import SCHEMA_VERSION, metadata, schema_version, sto
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
 _BEGIN_OPTION = "sparring_sqlite_begin"
 _PG_SCHEMA_LOCK = 0x5350_4152  # "SPAR": advisory lock key serialising init_schema across processes
+PG_LOCK_NAMESPACE = "hashtext(coalesce(current_schema(), ''))"
+"""SQL for the second key of every advisory lock the app takes (``pg_advisory_lock(key, namespace)``):
+the schema the connection works in. Advisory locks are per database but not per schema, so two
+deployments in different schemas of one database would otherwise wait on each other's locks."""
 _IDLE_SINCE = "sparring_idle_since"
 PING_AFTER_IDLE_S = 1.0
 """A pooled PostgreSQL connection idle for longer than this is pinged before use (store and checkpoints)."""
@@ -84,7 +88,15 @@ def _add_drill_version(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE sessions ADD COLUMN drill_version INTEGER"))
 
 
-MIGRATIONS: dict[int, Migration] = {1: _add_turn_speech, 2: _add_turn_lease, 3: _add_drill_version}
+def _add_turn_cancel(conn: Connection) -> None:
+    """v4 → v5: End pressed in one process stops the reply running in another (``sessions.turn_cancel``);
+    the count of the turn's claims (``sessions.turn_seq``)."""
+    conn.execute(text("ALTER TABLE sessions ADD COLUMN turn_cancel VARCHAR(160)"))
+    conn.execute(text("ALTER TABLE sessions ADD COLUMN turn_seq INTEGER"))
+
+
+MIGRATIONS: dict[int, Migration] = {1: _add_turn_speech, 2: _add_turn_lease, 3: _add_drill_version,
+                                    4: _add_turn_cancel}
 """``MIGRATIONS[n]`` upgrades a database at version ``n`` to ``n + 1``."""
 
 
@@ -283,7 +295,7 @@ def init_schema(engine: Engine, *, marker_dir: Path | None = None) -> int:
     """Create every table that is missing and bring the schema to :data:`SCHEMA_VERSION`.
 
     Idempotent and safe when several processes start at once (SQLite: the write lock;
-    PostgreSQL: an advisory lock). Returns the schema version now in the database.
+    PostgreSQL: an advisory lock, keyed by the schema). Returns the schema version now in the database.
 
     A store that was created before must still be there (:mod:`simulator.store.marker`): for a
     SQLite file (and for PostgreSQL when ``marker_dir`` is given) a missing, emptied or replaced
@@ -297,7 +309,7 @@ def init_schema(engine: Engine, *, marker_dir: Path | None = None) -> int:
     found = check_before_connect(markers)
     with write_transaction(engine) as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_SCHEMA_LOCK})
+            conn.execute(text(f"SELECT pg_advisory_xact_lock(:k, {PG_LOCK_NAMESPACE})"), {"k": _PG_SCHEMA_LOCK})
         fresh = not engine.dialect.has_table(conn, schema_version.name)
         metadata.create_all(conn, checkfirst=True)
         current = conn.execute(select(schema_version.c.version).where(schema_version.c.id == 1)).scalar()

@@ -37,7 +37,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Bump with every schema change, and add the step to :data:`simulator.store.db.MIGRATIONS`."""
 
 metadata = MetaData(
@@ -84,6 +84,11 @@ sessions = Table(
     Column("abandoned_at", Float, nullable=True),
     # v4: the Drill studio version a session was played on (NULL: a library drill)
     Column("drill_version", Integer, nullable=True),
+    # v5: End pressed in another process: the holder whose reply should stop (see TurnGuard); and
+    # how many times the turn was claimed (a process that claims right after its own release knows
+    # nobody ran the call in between, so its cached checkpoint is current)
+    Column("turn_cancel", String(160), nullable=True),
+    Column("turn_seq", Integer, nullable=True),
     CheckConstraint("status IN ('active', 'ended')", name="status"),
     Index(None, "user_id", "created_at"),
     Index(None, "scenario_id", "created_at"),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -104,6 +104,8 @@ class SessionRecord:
     """Who holds the turn now (``host/pid/token``), or None; see :meth:`SessionStore.claim_turn`."""
     turn_until: float | None = None
     """When the holder's lease on the turn runs out."""
+    turn_seq: int | None = None
+    """How many times the turn was claimed (None before the first claim); see :meth:`SessionStore.claim_turn`."""
 
     @property
     def abandoned(self) -> bool:
@@ -124,6 +126,7 @@ def _record(row: Row[Any]) -> SessionRecord:
         updated_at=m["updated_at"], ended_at=m["ended_at"], turn_count=m["turn_count"],
         outcome=m["outcome"], scorecard=m["scorecard"], overall_score=m["overall_score"], llm=m["llm"],
         abandoned_at=m["abandoned_at"], turn_holder=m["turn_holder"], turn_until=m["turn_until"],
+        turn_seq=m["turn_seq"],
     )
 
 
@@ -197,7 +200,8 @@ def _claim_statement(take_over: bool, owned: bool) -> Any:
     if owned:
         conditions.append(sessions.c.user_id == bindparam("owner", type_=sessions.c.user_id.type))
     return (update(sessions).where(*conditions)
-            .values(turn_holder=bindparam("new_holder", type_=Text), turn_until=bindparam("until", type_=Float))
+            .values(turn_holder=bindparam("new_holder", type_=Text), turn_until=bindparam("until", type_=Float),
+                    turn_cancel=None, turn_seq=func.coalesce(sessions.c.turn_seq, 0) + 1)
             .returning(*sessions.c))
 
 
@@ -451,7 +455,9 @@ class SessionStore:
 
         One compare-and-set ``UPDATE`` (the same on SQLite and PostgreSQL): it succeeds only while
         the session is active and nobody holds its turn, so of two processes sending at once exactly
-        one gets the turn. Returns the session as claimed. A holder whose lease ran out is reported
+        one gets the turn. Every claim adds one to ``turn_seq``: a process whose claim returns the
+        number it released plus one knows nobody ran the session in between. Returns the session as
+        claimed. A holder whose lease ran out is reported
         (``TurnBusyError.expired``): the caller takes over with :meth:`take_over_turn`, knowing the
         previous turn did not finish cleanly.
 
@@ -493,6 +499,31 @@ class SessionStore:
                                                          sessions.c.turn_holder == holder)
                                   .values(turn_until=self._clock() + lease_s))
             return cast(int, result.rowcount) > 0
+
+    def request_cancel(self, session_id: str, *, owner: str | None = None) -> bool:
+        """Ask the process running the session's turn, whichever it is, to stop its reply (End pressed).
+
+        Marks the turn's current holder in ``turn_cancel``, so the request applies to that turn only
+        (a holder's name is never reused); the holder's process looks for it about every
+        :data:`~simulator.session.guard.CANCEL_CHECK_S` (:meth:`cancel_requested`). One ``UPDATE``;
+        with ``owner`` only a session of that user is marked. True when a turn was held.
+        """
+        stmt = update(sessions).where(sessions.c.id == session_id, sessions.c.status == "active",
+                                      sessions.c.turn_holder.is_not(None))
+        if owner is not None:
+            stmt = stmt.where(sessions.c.user_id == owner)
+        with single_statement(self._engine) as conn:
+            return cast(int, conn.execute(stmt.values(turn_cancel=sessions.c.turn_holder)).rowcount) > 0
+
+    def cancel_requested(self, holders: Mapping[str, str]) -> set[str]:
+        """Of these sessions (id → the holder running its turn), those whose holder was asked to stop
+        (:meth:`request_cancel`). One ``SELECT`` for all of them."""
+        if not holders:
+            return set()
+        query = select(sessions.c.id, sessions.c.turn_cancel).where(
+            sessions.c.id.in_(list(holders)), sessions.c.turn_cancel.is_not(None))
+        with read_transaction(self._engine) as conn:
+            return {sid for sid, cancel in conn.execute(query) if holders.get(sid) == cancel}
 
     def release_turn(self, session_id: str, holder: str) -> None:
         """Give the turn back (a no-op when ``holder`` no longer holds it)."""

@@ -7,6 +7,7 @@ and the race tests lose lines; drop the cancel flag and End takes the model's wh
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -216,9 +217,9 @@ def test_a_live_holder_elsewhere_is_waited_for_until_its_lease_runs_out(tmp_path
 HANGING_SENDER = Path(__file__).with_name("hanging_sender.py")
 
 
-def kill_mid_turn(data_dir: Path, sid: str, text: str) -> None:
+def kill_mid_turn(data_dir: Path, sid: str, text: str, url: str | None = None) -> None:
     """Run a process that sends ``text`` and hangs in the buyer's reply; kill -9 it there."""
-    proc = subprocess.Popen([sys.executable, str(HANGING_SENDER), str(data_dir), sid, text],
+    proc = subprocess.Popen([sys.executable, str(HANGING_SENDER), str(data_dir), sid, text, *([url] if url else [])],
                             stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "answering"
@@ -227,12 +228,20 @@ def kill_mid_turn(data_dir: Path, sid: str, text: str) -> None:
         proc.wait()
 
 
-def test_after_kill_9_mid_turn_the_call_continues_with_no_turn_lost(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, reply_deadline_s=20.0)
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_after_kill_9_mid_turn_the_call_continues_with_no_turn_lost(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """On PostgreSQL the process holds a turn's later checkpoints back until the run ends (one round
+    trip for them and the interrupt), but never the first: the rep's accepted line is written before
+    the buyer is asked, so it survives the kill."""
+    url = request.getfixturevalue("pg_url") if backend == "postgres" else None
+    settings = _settings(tmp_path, url, reply_deadline_s=20.0)
     with PracticeService.open(settings, llm=ScriptedLLM(fallback=_fast)) as service:
         sid = list(service.start("saas-discovery-ops"))[0]["session_id"]
+        list(service.send(sid, "Hello, thanks for taking the call."))  # this process keeps its checkpoint
     for round_ in range(2):
-        kill_mid_turn(settings.data_dir, sid, f"{QUESTION} ({round_})")
+        kill_mid_turn(settings.data_dir, sid, f"{QUESTION} ({round_})", url)
         with PracticeService.open(settings, llm=ScriptedLLM(fallback=_fast)) as service:
             assert [r.id for r in service.unfinished()] == [sid]
             events = list(service.resume(sid))
@@ -242,7 +251,8 @@ def test_after_kill_9_mid_turn_the_call_continues_with_no_turn_lost(tmp_path: Pa
             assert _rep_lines(service.store.get_turns(sid)) == _rep_lines(view.transcript)
     with PracticeService.open(settings, llm=ScriptedLLM(fallback=_fast)) as service:
         assert [e["type"] for e in service.send(sid, "Thanks. Who else is involved?")][0] == "accepted"
-        assert len(_rep_lines(service.store.get_turns(sid))) == 3
+        assert len(_rep_lines(service.store.get_turns(sid))) == 4
+        assert _rep_lines(service.store.get_turns(sid)) == _rep_lines(service.get(sid).transcript)
 
 
 def test_a_turn_left_unfinished_elsewhere_is_finished_before_the_next_message(tmp_path: Path) -> None:
@@ -267,3 +277,48 @@ def test_a_turn_left_unfinished_elsewhere_is_finished_before_the_next_message(tm
         assert speakers == ["buyer", "rep", "buyer", "rep", "buyer", "rep", "buyer"]
         assert _rep_lines(a.store.get_turns(sid)) == ["Hello, thanks for taking the call.", QUESTION,
                                                       "Who else is involved in the decision?"]
+
+
+# --------------------------------------------------------------------------- what a process keeps between turns
+
+
+def _checkpoint_reads(service: PracticeService) -> list[int]:
+    """Count the checkpointer's reads from the database (a cursor outside a write pipeline)."""
+    saver: Any = service.runner.graph.checkpointer
+    real = saver._cursor
+    count = [0]
+
+    @contextlib.contextmanager
+    def counting(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        if not kwargs.get("pipeline"):
+            count[0] += 1
+        with real(*args, **kwargs) as cur:
+            yield cur
+
+    saver._cursor = counting
+    return count
+
+
+@pytest.mark.postgres
+def test_a_process_uses_what_it_kept_only_while_nobody_else_ran_the_call(tmp_path: Path, pg_url: str) -> None:
+    """On PostgreSQL a process serves the checkpoint it wrote itself while it holds the turn and
+    nobody claimed the turn since it released it (``turn_seq``): no read per message. Once another
+    process ran the call, the next turn reads the database, and no line of the other's is lost."""
+    settings = _settings(tmp_path, pg_url)
+    with PracticeService.open(settings, llm=ScriptedLLM(fallback=_fast)) as a, \
+            PracticeService.open(settings, llm=ScriptedLLM(fallback=_fast)) as b:
+        sid = list(a.start("saas-discovery-ops"))[0]["session_id"]
+        reads = _checkpoint_reads(a)
+        for i in range(3):
+            list(a.send(sid, f"{QUESTION} (a{i})"))
+        assert reads[0] == 0, "a process that ran every turn still read the checkpoint"
+        list(b.send(sid, "Who else is involved when you choose a tool like this?"))
+        list(a.send(sid, "What does that cost your team each week?"))
+        expected = [f"{QUESTION} (a0)", f"{QUESTION} (a1)", f"{QUESTION} (a2)",
+                    "Who else is involved when you choose a tool like this?",
+                    "What does that cost your team each week?"]
+        assert _rep_lines(b.runner.values(sid)["transcript"]) == expected
+        assert _rep_lines(b.store.get_turns(sid)) == expected
+        transcript = b.runner.values(sid)["transcript"]
+        assert [t["index"] for t in transcript] == list(range(len(transcript)))
+        assert reads[0] >= 1
