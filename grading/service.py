@@ -36,6 +36,11 @@ class ScorecardHook:
         """Grade against this library (the practice service's, which also holds the teams' drills)."""
         self._library = library
 
+    def use_store(self, store: SessionSource) -> None:
+        """Find previous attempts in this store (the practice service's), instead of opening a second
+        database engine with its own connection pool in the same process."""
+        self._store = store
+
     def _lib(self) -> ContentLibrary:
         if self._library is None:
             extra = [self._settings.content_dir] if self._settings.content_dir else []

@@ -95,6 +95,8 @@ class PracticeService:
         self.guard = TurnGuard(store, settings.turn_lease_s, listener=cast(TurnListener | None, listener))
         self._ready: dict[str, bool] = {}
         self.on_session_end = on_session_end
+        if on_session_end is not None and hasattr(on_session_end, "use_store"):
+            on_session_end.use_store(store)  # the grader reads previous attempts through this store
 
     # ------------------------------------------------------------------ setup
 
