@@ -69,7 +69,7 @@ def build_web_app(
     pool = HashingPool(workers or int(getattr(settings, "signin_workers", 0) or os.cpu_count() or 2))
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     add_signin_routes(app, services, pool, data_dir if data_dir is not None else settings.data_dir)
-    add_voice_routes(app)
+    add_voice_routes(app, services)
     services.exports.purge_expired()
     services.accounts.web_sessions.purge_expired()
     app = gr.mount_gradio_app(

@@ -25,7 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -35,7 +35,7 @@ import numpy.typing as npt
 from simulator.content.loader import ContentLibrary
 from simulator.errors import SparringError
 from simulator.session.events import Event, Reply, fold
-from simulator.session.permissions import Actor
+from simulator.session.permissions import Actor, refused, talking_owner
 from simulator.voice import (
     BuyerPlayback,
     Transcript,
@@ -232,8 +232,18 @@ class HandsFreeCalls:
     def __init__(self, max_calls: int = 200) -> None:
         self.max_calls = max_calls
         self._calls: dict[str, HandsFreeCall] = {}
-        self._seen: dict[str, int] = {}
+        self._seen: dict[str, object] = {}
+        self._pcm: dict[str, PcmStream] = {}
         self._lock = threading.Lock()
+
+    def pcm_stream(self, session_id: str, stream: str) -> PcmStream:
+        """The page script's microphone stream into this session's call (a new ``stream`` id, i.e. a
+        new capture, starts again at sequence number 0)."""
+        with self._lock:
+            current = self._pcm.get(session_id)
+            if current is None or current.stream != stream:
+                current = self._pcm[session_id] = PcmStream(stream)
+            return current
 
     def get(self, session_id: str) -> HandsFreeCall | None:
         with self._lock:
@@ -249,14 +259,20 @@ class HandsFreeCalls:
                     oldest = next(iter(self._calls))
                     self._calls.pop(oldest).close()
                     self._seen.pop(oldest, None)
+                    self._pcm.pop(oldest, None)
             return call
+
+    def pcm_state(self, session_id: str) -> PcmStream | None:
+        """The page script's current stream into this session's call, if any."""
+        with self._lock:
+            return self._pcm.get(session_id)
 
     def session_ids(self) -> list[str]:
         """The sessions with an open hands-free call."""
         with self._lock:
             return list(self._calls)
 
-    def changed(self, session_id: str, version: int) -> bool:
+    def changed(self, session_id: str, version: object) -> bool:
         """True (once) when the call's view changed since the page last saw it."""
         with self._lock:
             if self._seen.get(session_id) == version:
@@ -268,15 +284,15 @@ class HandsFreeCalls:
         with self._lock:
             call = self._calls.pop(session_id, None)
             self._seen.pop(session_id, None)
+            self._pcm.pop(session_id, None)
         if call is not None:
             call.close()
 
 
 HANDS_FREE = HandsFreeCalls()
 
-GAPPY_SHARE = 0.6
-GAPPY_STATUS = ("⚠ Your microphone audio is reaching the server with gaps (it is busy), so words may be "
-                "missed: use push-to-talk below until it is quieter.")
+GAP_STATUS = ("⚠ {n} piece(s) of your microphone audio never reached the server, so words may be missed: "
+              "check your connection, or use push-to-talk below.")
 
 
 def _player_json(view: CallView, seq: int) -> str | None:
@@ -300,17 +316,22 @@ def hands_free_chunk(
     vad: VadName = "auto",
     speak: bool = True,
     calls: HandsFreeCalls | None = None,
+    open_call: bool = True,
 ) -> LiveStep:
-    """One chunk of the open microphone (``(sample_rate, samples)`` as Gradio streams it).
+    """The hands-free view for the page, after feeding ``chunk`` (``(sample_rate, samples)``) if any.
 
     Feeds the session's :class:`~simulator.voice.handsfree.HandsFreeCall` (created on the first
     chunk) and returns what changed: the chat, what was heard, the status, and audio clips to play
     or a stop order (barge-in) for the page's player. Never blocks on speech-to-text or the buyer.
+    ``chunk=None`` only polls (the page's ``gr.Timer``; its script's audio arrives through :func:`feed_pcm`);
+    ``open_call=False``: no call is opened, nothing changes when there is none.
     """
     calls = calls or HANDS_FREE
     if not session_id:
-        return LiveStep(None, None, "Start a call first, then talk.", None)
+        return LiveStep(None, None, "Start a call first, then talk." if open_call else None, None)
     call = calls.get(session_id)
+    if call is None and not open_call:
+        return LiveStep(None, None, None, None)
     if call is None:
         try:
             setting, name = buyer_voice(service, session_id, actor)
@@ -327,11 +348,141 @@ def hands_free_chunk(
         except VoiceError as exc:
             return LiveStep(None, None, f"⚠ {esc(exc)}", None)
     view = call.poll()
-    if call.received_share() < GAPPY_SHARE and not call.answering:
-        view.status = GAPPY_STATUS
+    pcm = calls.pcm_state(session_id)
+    gaps = len(pcm.gaps) if pcm is not None else 0
+    if gaps and not call.answering:
+        view.status = GAP_STATUS.format(n=gaps)
     player = _player_json(view, view.version)
-    if not calls.changed(session_id, view.version) and player is None:
+    if not calls.changed(session_id, (view.version, gaps)) and player is None:
         return LiveStep(None, None, None, None)
     if view.ended is not None:
         calls.close(session_id)
     return LiveStep(view.chat, view.heard, view.status, player, ended=view.ended is not None)
+
+
+# ------------------------------------------------------------------ the page script's transport
+
+PCM_RATE = 16_000
+"""The page script sends 16 kHz mono signed 16-bit little-endian PCM (``/voice-capture.js``)."""
+MAX_PCM_BYTES = PCM_RATE * 2
+"""At most one second of audio per chunk (the script sends 0.2 s)."""
+MAX_SEQ = 10_000_000
+MAX_AHEAD = 50
+"""Chunks accepted ahead of a missing one (~10 s at 0.2 s each); beyond that the missing chunk is
+declared lost (a gap, reported) so the call does not stall forever."""
+
+
+class PcmError(ValueError):
+    """A chunk the transport refuses: ``status`` is the HTTP status, the message says why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def parse_pcm(body: bytes, *, seq: int, rate: int, content_type: str) -> npt.NDArray[np.int16]:
+    """Check one chunk of the page script's microphone stream; returns its samples.
+
+    Raises:
+        PcmError: wrong content type (415), too large (413), empty, odd-sized, wrong rate or a bad
+            sequence number (400).
+    """
+    if content_type.split(";")[0].strip().lower() != "application/octet-stream":
+        raise PcmError(415, "Send the audio as application/octet-stream (16 kHz mono Int16 PCM).")
+    if rate != PCM_RATE:
+        raise PcmError(400, f"Only {PCM_RATE} Hz audio is accepted (rate={rate}).")
+    if not 0 <= seq < MAX_SEQ:
+        raise PcmError(400, f"The sequence number must be 0 to {MAX_SEQ - 1} (seq={seq}).")
+    if len(body) > MAX_PCM_BYTES:
+        raise PcmError(413, f"A chunk may hold at most {MAX_PCM_BYTES} bytes (1 s); this one has {len(body)}.")
+    if not body or len(body) % 2:
+        raise PcmError(400, f"A chunk must be a non-empty whole number of 16-bit samples ({len(body)} bytes).")
+    return np.frombuffer(body, dtype="<i2").astype(np.int16)
+
+
+@dataclass
+class PcmStream:
+    """One capture's chunks, put back in order by sequence number and fed to the call in order."""
+
+    stream: str
+    next_seq: int = 0
+    pending: dict[int, npt.NDArray[np.int16]] = field(default_factory=dict)
+    gaps: list[int] = field(default_factory=list)
+    """Sequence numbers given up as lost (reported to the script and logged, never silent)."""
+    duplicates: int = 0
+    samples: int = 0
+    """Samples fed to the call."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def push(
+        self, seq: int, samples: npt.NDArray[np.int16], feed: Callable[[npt.NDArray[np.int16]], None]
+    ) -> dict[str, Any]:
+        """Take chunk ``seq``; feed every chunk that is now next in line. Returns the stream's state."""
+        with self.lock:
+            if seq < self.next_seq or seq in self.pending:
+                self.duplicates += 1  # a retried POST that had arrived: already taken
+            elif seq - self.next_seq > MAX_AHEAD * 4:
+                raise PcmError(400, f"Chunk {seq} is too far ahead of the next expected chunk ({self.next_seq}).")
+            else:
+                self.pending[seq] = samples
+            while self.pending:
+                if self.next_seq not in self.pending:
+                    if len(self.pending) <= MAX_AHEAD:
+                        break
+                    log.warning("hands-free audio: chunk %d never arrived; going on without it", self.next_seq)
+                    self.gaps.append(self.next_seq)
+                    self.next_seq += 1
+                    continue
+                chunk = self.pending.pop(self.next_seq)
+                self.next_seq += 1
+                self.samples += int(chunk.size)
+                feed(chunk)
+            return {"next": self.next_seq, "pending": len(self.pending), "gaps": list(self.gaps),
+                    "received_s": round(self.samples / PCM_RATE, 3)}
+
+
+def may_talk(service: Any, session_id: str, actor: Actor | None) -> None:
+    """The practice service's rule for sending a message into a session (simulator/session/permissions.py):
+    ``talking_owner`` (refuses disabled accounts) must own the session; a missing and a foreign
+    session are refused alike.
+
+    Raises:
+        PermissionDeniedError: the actor may not talk in this session.
+    """
+    owner = talking_owner(actor)
+    record = service.store.get_session(str(session_id)[:64])
+    if record is None or (owner is not None and record.user_id != owner):
+        raise refused(str(session_id))
+
+
+def feed_pcm(
+    service: Any,
+    session_id: str,
+    actor: Actor | None,
+    *,
+    stream: str,
+    seq: int,
+    samples: npt.NDArray[np.int16],
+    calls: HandsFreeCalls | None = None,
+) -> dict[str, Any]:
+    """One chunk from the page script (``POST /voice/{session_id}/pcm``), after :func:`parse_pcm`.
+
+    Raises:
+        PermissionDeniedError: not the actor's session (checked first, before anything is revealed).
+        PcmError: no hands-free call is open for the session (409), or a bad sequence number.
+    """
+    may_talk(service, session_id, actor)
+    calls = calls or HANDS_FREE
+    call = calls.get(session_id)
+    if call is None:
+        raise PcmError(409, "No hands-free call is open for this session: press \"Talk hands-free\" again.")
+    if not stream or len(stream) > 64:
+        raise PcmError(400, "Each capture needs a stream id (1 to 64 characters).")
+
+    def feed(chunk: npt.NDArray[np.int16]) -> None:
+        try:
+            call.feed(PCM_RATE, chunk)
+        except VoiceError as exc:
+            log.warning("hands-free audio: %s", exc)
+
+    return calls.pcm_stream(session_id, stream).push(seq, samples, feed)
