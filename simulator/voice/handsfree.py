@@ -196,9 +196,9 @@ class HandsFreeCall:
                 self._on_turn_end(event, started_wall, now)
 
     def received_share(self) -> float:
-        """Audio received ÷ wall time since the first chunk (1.0 = nothing lost). A front end whose
-        transport drops chunks when the server is slow (Gradio's streaming keeps only the latest)
-        shows far less than 1."""
+        """Audio received ÷ wall time since the first chunk (1.0 = nothing lost): a diagnostic for a
+        transport that could drop chunks when the server is slow. The browser's PCM route
+        (:mod:`simulator.web.voice_capture`) re-orders and reports gaps, so it stays near 1."""
         if len(self.fed) < 2:
             return 1.0
         wall = self.fed[-1][0] - self.fed[0][0]
