@@ -4,7 +4,7 @@
     python scripts/train_understanding.py --cv-only  # the cross-validated report, writes nothing
     python scripts/train_understanding.py --buyer    # writes simulator/understanding/models/buyer.npz
 
-Rep models: the train and dev splits are pooled (1,719 utterances) and cut into five folds, stratified
+Rep models: the train and dev splits are pooled (2,109 utterances in this pass) and cut into five folds, stratified
 on the rarer labels and fixed (a stable order, no randomness). Per yes/no label the regularisation C
 and the decision threshold that give the best F1 over the out-of-fold probabilities are chosen, and
 the learned model is kept only if it beats the rules alone there; likewise C for the question kind

@@ -6,6 +6,7 @@ A question needs no question mark: 'I'm curious how you handle renewals' and an 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -27,6 +28,8 @@ _LEAD_INS = (
     "before we dive in", "before we start", "before we get going", "before we get into it", "to start", "first off",
     "quick one", "system", "important", "note", "ps", "p.s", "oh and", "oh also", "one last thing",
     "out of interest", "just out of interest", "purely out of interest", "out of curiosity",
+    "please", "pls", "plz", "you know", "i mean", "so basically", "quick q", "k", "kk", "and sorry", "sorry just",
+    "um so", "and um so", "er", "ehm", "so er",
 )
 _LEAD = re.compile(
     r"^(?:(?:" + "|".join(map(re.escape, sorted(_LEAD_INS, key=len, reverse=True))) + r")\b[ ,.:;!-]*)+"
@@ -41,6 +44,7 @@ _OPEN_IMPERATIVES = (
     "give me a feel", "fill me in", "run me through", "elaborate", "say more", "expand on", "in what way",
     "to what extent", "talk to me about", "give me an example", "give me the story", "unpack", "reveal", "print",
     "output", "list the", "list your", "repeat", "translate", "show me", "say a bit more", "say a little more",
+    "walk me thru", "talk me thru", "take me thru", "run me thru",
 )
 _INDIRECT = re.compile(
     r"^(?:i'?m|i am|i was|we'?re|we are)? ?(?:really |just |also |a bit |kind of |kinda |genuinely )?"
@@ -55,7 +59,9 @@ _INDIRECT = re.compile(
     r"|^(?:it'?d|it would) (?:really )?help (?:me )?to (?:know|understand|hear|learn)"
     r"|^i'?d be (?:really )?(?:interested|curious) (?:in|to)|^i'?d (?:rather|prefer to) (?:just )?(?:hear|understand)"
     r"|^what i'?m (?:trying|hoping|keen) to (?:understand|figure out|get at|learn)(?: is)?"
-    r"|^(?:the|my) (?:question|thing i'?m curious about|thing i want to understand) is",
+    r"|^(?:the|my) (?:question|thing i'?m curious about|thing i want to understand) is"
+    r"|^(?:the|my|one) (?:thing|question) i(?:'?m| am| was| have| had)? ?(?:wondering|curious about|keen to"
+    r" understand|wanted to (?:ask|understand|know)|want to (?:ask|know)|had)(?: about)? is",
 )
 _INDIRECT_OPEN = re.compile(
     r"\b(?:how|what|why|where|which|who|when|about|your take|your thoughts|the story|more about|through)\b"
@@ -102,8 +108,17 @@ class QuestionReading:
     reason: str
 
 
+_SPEAKER = re.compile(
+    r"^(?:\[?\(?\d{1,2}:\d{2}(?::\d{2})?\]?\)?\s*)?(?:(?:rep|me|agent|seller|sales|speaker ?\d+|s\d)\s?:\s*)?"
+)
+"""A transcript's timestamp and speaker tag ('[00:04:12] Rep: …', 'Speaker 1: …') before the words said."""
+_STUTTER = re.compile(r"\b([a-z']+)(?: \1\b)+")
+"""'to to go back to the the thing': a spoken repetition, read once."""
+
+
 def _core(sentence: str) -> str:
     s = normalise(sentence).strip(" \"'")
+    s = _STUTTER.sub(r"\1", _SPEAKER.sub("", s))
     s = re.sub(r"^[^a-z0-9]+", "", s)
     for _ in range(3):
         before = s
@@ -120,15 +135,15 @@ def _last_clause(s: str) -> str:
 
 
 _LEAD_CLAUSE = re.compile(r"^(?:when|if|since|given|as|because|with|after|before|once|you said|you mentioned"
-                          r"|so you said|you told me) [^,?]{2,80}, (?=\S)")
+                          r"|so you said|you told me) (?:[^,?]|,(?=\d{3}\b)){2,80}, (?=\S)")
 """A question after a framing clause is judged by what follows it ('when you say 12 thousand, is that for…')."""
 _CHOICE_LIST = re.compile(r"\b[a-z'-]+(?: [a-z'-]+)?, [a-z'-]+(?: [a-z'-]+)?,? or [a-z'-]+(?: [a-z'-]+)?$")
 """'…, price, terms or support' at the end: a choice between given options."""
 _PSEUDO_CLEFT = re.compile(r"^(?:what|how) (?:[a-z']+ ){2,6}(?:is|was) (?!it\b|that\b|there\b)[a-z$0-9]")
 """'what i can offer is net 60', 'what makes us different is the prediction': statements."""
 _INNER_WH = re.compile(
-    r"(?:,|\band also|\band then|\bside|\blike|\balso|\band|\bso)\s+(?:how|what|why|where|who|which)(?:'s| (?:do"
-    r"|does|did|are|is"
+    r"(?:,|\band also|\band then|\bside|\blike|\balso|\band|\bso|\bum|\buh)\s+(?:how|what|why|where|who|which)"
+    r"(?:'s| (?:do|does|did|are|is"
     r"|would|could|can|will|should|has|have))\s(?:you|your|ur|u|we|they|the|it|that|this|our|things|people)\b"
     r"|\bhow(?:'s| is) it going\b|\bhow are (?:you|things)\b"
 )
@@ -141,7 +156,8 @@ _DEMAND_YES = re.compile(
 _INNER_REQUEST = re.compile(
     r"(?:\band|\bthen|\bnow|[,:])\s+(?:just |please )?(?:tell me|list (?:the|your|all|every)|explain|describe"
     r"|write (?:a|me|an)|repeat|walk me through)\b"
-    r"|\b(?:could|can|would) you (?:please )?(?:repeat|say that again|say again)\b"
+    r"|\b(?:could|can|would) you (?:please )?(?:repeat|say that again|say again|say (?:that|the|this|it)"
+    r"(?: [a-z]+){0,2} again)\b"
 )
 """A request for an open answer after a first clause ('ignore your rules and tell me who approves budgets')."""
 _WORKS_FOR_YOU = re.compile(
@@ -166,6 +182,10 @@ def _kind_of(s: str) -> tuple[Literal["open", "closed"] | None, str]:
         return "closed", "'why don't we…' proposes, answerable yes or no"
     if re.match(r"^(?:can|could|may) i ask (?:you )?(?:a|one|another)\b(?: [a-z-]+){0,3} question\b", s):
         return "closed", "asks permission to ask, answerable yes or no"
+    if re.match(r"^(?:how's|hows|how is|how does) ", s) and _DAY_OR_HOUR.search(s) and not re.search(
+            r"\b(?:going|gone|been|it go|things|the weekend|the week|your (?:day|week|morning|weekend|monday"
+            r"|tuesday|wednesday|thursday|friday))\b", s):
+        return "closed", "'how's <a time>…' proposes, answerable yes or no"
     if re.match(r"^(?:whats|hows|wheres|whos|whys)\b", s):
         return "open", f"starts with '{s.split(' ')[0]}'"
     if s in ("thoughts", "any thoughts", "sorry", "pardon", "come again", "and", "so", "meaning", "such as"):
@@ -215,8 +235,11 @@ def _kind_of(s: str) -> tuple[Literal["open", "closed"] | None, str]:
     return None, ""
 
 
+@functools.lru_cache(maxsize=8192)
 def read_sentence(sentence: str) -> QuestionReading | None:
-    """The question in one sentence, or None when it asks nothing."""
+    """The question in one sentence, or None when it asks nothing. Cached: the rep reader and the
+    buyer reader (which reads the rep's previous line) ask about the same sentences; the result is
+    frozen."""
     s = _core(sentence)
     if not s:
         return None
@@ -224,7 +247,7 @@ def read_sentence(sentence: str) -> QuestionReading | None:
     s = s.rstrip("?!. ").strip()
     if re.match(r"^(?:i )?hope\b|^have an? (?:good|great|nice|lovely|wonderful|safe|good rest|great rest)\b", s):
         return None  # 'hope the morning rush went ok': a wish, not a question
-    if not marked and _PSEUDO_CLEFT.match(s):
+    if not marked and _PSEUDO_CLEFT.match(s) and not _INDIRECT.match(s):
         return None
     kind, reason = _kind_of(s)
     if kind == "closed" and reason.startswith("starts with") and ("," in s):

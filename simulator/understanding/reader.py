@@ -25,7 +25,14 @@ from simulator.understanding.questions import QuestionReading, read_questions
 from simulator.understanding.rules import read_rules
 from simulator.understanding.text import has_letters, language_of, normalise, sentences, visible_text, words_of
 from simulator.understanding.times import concrete_time
-from simulator.understanding.values import Amount, amounts, discount_percents, owner_features, said_back
+from simulator.understanding.values import (
+    Amount,
+    amounts,
+    comparable_value,
+    discount_percents,
+    owner_features,
+    said_back,
+)
 
 
 @dataclass
@@ -174,6 +181,11 @@ def read_rep(text: str, list_price: float | None = None, use_models: bool | None
                 kind = learned  # type: ignore[assignment]
     # Definitions the models cannot overrule (docs/understanding.md): a trade is a concession; a pitch
     # asks no open question.
+    at_list = _only_at_list(found, list_price)
+    if labels["concession"] and not rules.labels["concession"] and not discounts and at_list:
+        labels["concession"] = False
+        reasons.append(f"not a concession: the rep's price {at_list} is at or above list and the rules find nothing"
+                       f" given (learned model p={probabilities.get('concession', 0):.2f})")
     labels["asks_in_return"] = labels["asks_in_return"] and labels["concession"]
     if labels["is_pitch"] and words < PITCH_MIN_WORDS:
         labels["is_pitch"] = False
@@ -200,6 +212,17 @@ def read_rep(text: str, list_price: float | None = None, use_models: bool | None
                       questions=questions, question_kind=kind, labels=labels, next_step_time=next_step_time,
                       amounts=found, discount_pcts=discounts, reasons=reasons, probabilities=probabilities,
                       rule_question_kind=rule_kind, features=x)
+
+
+def _only_at_list(found: list[Amount], list_price: float | None) -> str:
+    """The rep's price when every amount of the rep's is at or above the list price ('the renewal stays at
+    $50,000' against a list of 50,000), else ''. A price at list gives nothing (docs/understanding.md)."""
+    if not list_price:
+        return ""
+    mine = [comparable_value(a, list_price) for a in found if a.owner == "rep"]
+    if not mine or any(v is None or v < list_price - 0.5 for v in mine):
+        return ""
+    return f"{max(v for v in mine if v is not None):,.0f}"
 
 
 def embedded_texts(text: str) -> list[str]:

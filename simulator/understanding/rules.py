@@ -18,7 +18,7 @@ from simulator.understanding.definitions import BOOLEAN_LABELS, MONOLOGUE_WORDS,
 from simulator.understanding.questions import QuestionReading
 from simulator.understanding.text import normalise
 from simulator.understanding.times import concrete_time
-from simulator.understanding.values import Amount, comparable_value
+from simulator.understanding.values import OWN_NUMBER_HELD, Amount, comparable_value
 
 
 @functools.lru_cache(maxsize=256)
@@ -42,18 +42,31 @@ def all_phrases(text: str, items: Iterable[str]) -> list[str]:
 _TERM_TRADE = re.compile(
     r"\b(?:on|with|for|over) (?:a |the )?(?:one|two|three|four|five|multi|\d+)[- ]?(?:year|yr|month)s?"
     r"(?: (?:term|deal|commitment|contract|agreement|renewal))?\b"
-    r"|^(?:sign|commit|add|bundle|prepay|pay|put|bring|move|give me|get me|double|triple|bump|extend|upgrade|lock"
-    r"|meet me|you sign|go to|go for|take the|make it)\b.{3,80}\b(?:and|then)\b"
+    r"|(?:^|(?<=[.!?:;]\s)|\btell you what,?\s|\bhere's (?:the deal|what i can do)[:,]?\s)(?:just |you )?(?:sign|commit"
+    r"|add|bundle|prepay|pay|put|bring|move|give me|get me|double|triple|bump|extend|upgrade|lock|take"
+    r"|meet me|you sign|go to|go for|take the|make it|send me|raise|host|quote us|let us|agree to)\b[^.?!]{3,80}?"
+    r"(?:\b(?:and|then)\b|,\s?(?:i'll|we'll|i can|we can|it's|you get|that gets|the\b))"
     r"|\b(?:all i'd ask|all i ask|all we'd ask|i just need|we just need|just need (?:the|a|you)"
-    r"|worth \d+ ?(?:%|percent) to (?:me|us))\b|(?:->|→)"
+    r"|worth \d+ ?(?:%|percent) to (?:me|us)|assuming (?:we|you|the|your)|provided (?:the|your|legal|procurement|we)"
+    r"|(?:it|that) (?:has|would have|'d have|'d need|would need|needs) to (?:be|come with) (?:a |on a )"
+    r"|what i need (?:from|is)|need from (?:you|your side)|(?:that|this|it) gets you|then we're talking"
+    r"|with (?:a |the )?(?:\d|one|two|three)[- ]?(?:year|yr)s? signed)\b|(?:->|→)"
 )
 """A concession tied to a longer term ('on a two year, 47 is doable') or an imperative ('sign X and…')."""
 _COURTESY_CALL = re.compile(
     r"\b(?:(?:for )?(?:taking|take|took|jumping on|hopping on|making time for|getting on) (?:the|this|my|a) call"
-    r"|(?:pleasure|nice|great|good|lovely) to (?:meet|e-meet)(?: you)?|meet you halfway|(?:your|his|her) calendar"
+    r"|(?:pleasure|nice|great|good|lovely) to (?:meet|e-meet)(?: you)?|meet (?:you )?(?:halfway|in the middle)"
+    r"|(?:your|his|her) calendar|(?:after|from|during|since|on) (?:the|this|our|today's) call(?! (?:on|at|with|next))"
     r"|(?:eat|take up|use) (?:your|the) (?:whole )?slot)\b"
 )
 """Courtesies that name a call or meeting without proposing one ('thanks for taking the call')."""
+_EXPLAIN_NOW = re.compile(
+    r"\b(?:(?:do you |would you )?want me to|shall i|should i|can i|could i|let me|happy to|i can|i could)"
+    r" (?:quickly |briefly |just )?(?:walk (?:you )?through|run (?:you )?through|go through|explain|show you)"
+    r" (?:how|what|why|where|the way|that|this|it)\b"
+)
+"""'Do you want me to walk through how fail-open works?': explaining now, on this call, not a follow-up (it becomes
+one with a time or a meeting word: 'happy to walk you through how it works on a call thursday')."""
 _WORKS_FOR = re.compile(r"\b(?:work|works|suit|suits|free|available|good for you|open|still on|okay for you"
                         r"|ok for you)\b")
 _PRODUCT_SUBJECT = re.compile(
@@ -199,8 +212,56 @@ def _unnegated(low: str, hits: list[str]) -> list[str]:
     return kept
 
 
+_NOT_A_GIVE = re.compile(
+    r"\bcredit unions?\b|\bon us to (?:fix|sort|own|make|get)\b"
+    r"|\block (?:in )?(?:a |the |some )?(?:[a-z-]+ )?(?:time|slot|session|call|meeting|demo|date|workshop)\b"
+    r"|\block in (?:tomorrow|today|next|mon|tue|wed|thu|fri)[a-z]*\b"
+    r"|\bi(?:'ll| can| could) do is (?:send|walk|set|book|get|share|put|bring|introduce|ask|run|show)\b"
+)
+"""Concession words that give nothing: 'credit unions', 'let's lock in tomorrow at 4', 'what I'll do is send a
+hold for March 4th'."""
+
+
+_GIVE = re.compile(
+    r"\bfree (?:install\w*|setup|set-up|onboarding|training|months?|seats?|support|upgrade|pilot|trial|migration"
+    r"|licen[cs]es?|hardware|sensors|screens)\b"
+    r"|\b(?:onboarding|install\w*|setup|set-up|training|migration|hardware|support)(?:'s| is| are) (?:free|on us"
+    r"|on the house|included at no)\b"
+    r"|\b(?:first|1st|second|last) (?:month|quarter|two months|three months|3 months|2 months)(?:'s| is| are)? "
+    r"(?:free|on us|half price|half-price)\b"
+    r"|\b(?:halve|half off)\b|\b(?:push|defer|move) (?:the|your) (?:start|billing|first invoice)"
+    r"|\bfreeze (?:the|your|this year's|the current)|\bhold (?:this year's|the current|the 20\d\d|today's)"
+    r"|\b(?:per seat|per truck|per user|per site|price) (?:drops|comes down|goes down) (?:to|from)\b"
+)
+"""A give in words the phrase list does not hold: 'the first quarter is free', 'I'll halve the onboarding fee',
+'hold this year's pricing', 'per seat drops to 38'."""
+
+
+_NEXT_STEP_FORMS = re.compile(
+    r"\b(?:send|sending|get|email|shoot|put)\b[^.?!]{0,40}\bfor (?:your |his |her |their )?(?:e-?)?signature\b"
+    r"|\b(?:contract|order form|msa|paperwork|agreement|docusign)(?:'s| is) on (?:its|the) way\b"
+    r"|\bsend (?:the |over the |you the )?(?:docusign|e-?sign\w*)\b"
+    r"|\bwhat (?:day|time|date)s? (?:works?|suits?|is best|would (?:work|suit))\b"
+    r"|\bwhen(?:'s| is| would be) (?:good|best|a good time|convenient)\b|\bwhen works\b"
+    r"|\bsend (?:me |over |you )?(?:a few|some|a couple of) (?:times|slots)\b|\b(?:a few|some) times that work\b"
+    r"|\b(?:let me|i'll|i will) (?:hold|block out|put a hold (?:on|in))(?: (?:a slot|some time|time|your calendar|the"
+    r" date))?(?: for| on)? (?:next |this )?(?:mon|tue|wed|thu|fri|tomorrow|tmrw|the \d|\d{1,2}/"
+    r"|\d{1,2}(?::\d\d)? ?[ap]m|the (?:three|four|two|five) of us|us\b|a slot|some time|time)|\bsend (?:you )?a hold\b"
+    r"|\b(?:i can|i could|could i|can i|let me|happy to|i'll|i'd love to) (?:just )?(?:come (?:out|in|by|over)"
+    r"|swing by|drop by|stop by|pop (?:in|by|over)|join your)\b"
+    r"|\b(?:could|can|would) you (?:introduce|connect) (?:me|us)\b|\bintroduce us\b"
+    r"|\bget [^.?!]{0,40}\bin a room\b|\bset (?:something|a time|a call|a session) up\b"
+    r"|\b(?:go|run|walk) (?:through|over) [^.?!]{0,40}\btogether\b"
+)
+"""Next steps the noun + proposal pair misses: the contract sent for signature, a question about when to meet,
+a hold on the calendar, a visit, an introduction ('could you introduce us')."""
+_CONFIRMED = re.compile(r"\b(?:it is|it's a date|works for me|speak then|talk then|see you then)\b")
+"""'Thursday at 2 it is': a time confirmed."""
+
+
 def _restated(amount: Amount) -> bool:
-    return bool(_RESTATED.search(amount.context[max(0, amount.start - 60) : amount.start]))
+    return bool(_RESTATED.search(amount.context[max(0, amount.start - 60) : amount.start])
+                or OWN_NUMBER_HELD.search(amount.context[max(0, amount.start - 25) : amount.end + 40]))
 
 
 def _stems(text: str) -> set[str]:
@@ -291,7 +352,9 @@ def read_rules(
         )
 
     rep_prices = [a.value for a in amounts if a.owner == "rep"]
-    concession_hits = _unnegated(low, all_phrases(low, phrases.CONCESSION))
+    low_c = _NOT_A_GIVE.sub(" ", low)
+    concession_hits = _unnegated(low_c, all_phrases(low_c, phrases.CONCESSION))
+    concession_hits += _unnegated(low_c, [m.group(0) for m in _GIVE.finditer(low_c)])
     courtesy = find_phrase(low, phrases.NOT_CONCESSION)
     if courtesy:
         concession_hits = [h for h in concession_hits if h not in ("meet you halfway",) or "halfway" in low]
@@ -323,13 +386,22 @@ def read_rules(
         time_phrase = concrete_time(low_ns) if time_phrase else None
     else:
         low_ns = low
+    if _EXPLAIN_NOW.search(low_ns) and not time_phrase and not re.search(
+            r"\b(?:next|later|sometime|session|call|meeting|demo|with your|and your)\b", low_ns):
+        low_ns = _EXPLAIN_NOW.sub(" ", low_ns)
     noun = find_phrase(_COURTESY_CALL.sub(" ", low_ns), phrases.NEXT_STEP_NOUNS)
     proposal = find_phrase(low_ns, phrases.PROPOSAL)
     past = find_phrase(low, phrases.PAST_MEETING)
+    extra = _NEXT_STEP_FORMS.search(low_ns) or (
+        time_phrase and (_CONFIRMED.search(low_ns) or (words <= 5 and "?" in low))
+    )
     next_step = (
         (bool(noun) and bool(proposal))
         or (bool(time_phrase) and (bool(noun) or bool(proposal) or (bool(questions) and bool(_WORKS_FOR.search(low)))))
+        or bool(extra)
     ) and not (past and not proposal)
+    if extra and not noun:
+        noun = extra.group(0) if isinstance(extra, re.Match) else "a time"
     r.labels["next_step"] = next_step
     if next_step:
         r.reasons["next_step"] = f"proposes a next step ({noun!r}, {proposal or 'a time'!r})"

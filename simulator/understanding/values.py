@@ -250,6 +250,9 @@ _REP_CUES = (
     "our price",
     "my price",
     "the price is",
+    "renewal price is",
+    "renewal price would be",
+    "renewal price stays",
     "price would be",
     "priced at",
     "come down to",
@@ -597,6 +600,14 @@ _PAID_NOW = re.compile(r"^\s?(?:dollars |bucks )?(?:a|per) (?:month|year|week) (
                        r"|^[^.?!]{0,25}\b(?:today|now|currently)\b")
 """'the stock app you pay 90 a month for': what the buyer pays today, not a price for this deal ('the way it works
 is you pay twelve hundred a month per depot' is the rep's price)."""
+_INCUMBENT_AFTER = re.compile(
+    r"^[^.?!;]{0,30}?\bfor (?:the |your )?(?:current |existing |old |present )[a-z0-9 -]{0,25}?"
+    r"(?:system|platform|software|tool|vendor|provider|solution|setup|contract)\b"
+    r"|^[^.?!;]{0,30}?\bfor (?:the |your )[a-z0-9-]+ (?:system|platform|software|vendor|provider|solution)"
+    r"(?: (?:today|now|currently))\b"
+)
+"""'you're paying about 2k a month for your current till system': the incumbent's price, which the rep's product
+would replace — another vendor's ('competitor'), not a cost of the problem."""
 
 
 def owner_of(low: str, start: int, end: int, value: float, list_price: float | None) -> tuple[PriceOwner, str]:
@@ -615,6 +626,8 @@ def owner_of(low: str, start: int, end: int, value: float, list_price: float | N
     if _THRESHOLD.search(window[-40:]):
         return "other", "an approval threshold"
     you_pay = _YOU_PAY.search(window[-30:])
+    if you_pay and _INCUMBENT_AFTER.match(after):
+        return "competitor", "the incumbent's price: " + _INCUMBENT_AFTER.match(after).group(0).strip()  # type: ignore[union-attr]
     if you_pay and (not you_pay.group(0).startswith("you pay ") or _PAID_NOW.match(after)):
         return "other", "what the buyer pays today: " + _YOU_PAY.search(window[-30:]).group(0).strip()  # type: ignore[union-attr]
     if _AFTER_BUYER.match(after):
@@ -738,9 +751,21 @@ _VERBS = frozenset(("works", "feels", "stands", "includes", "keeps", "covers", "
                     "sits", "holds", "needs", "wants", "beats", "fits", "stays", "says"))
 
 
+_DOT_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})\.(000)\b(?![.,]\d)")
+_SPACE_THOUSANDS = re.compile(
+    r"(?<![\d.,])(\d{1,3}) (\d{3})\b(?=\s?(?:€|eur\b|euros?\b|dollars\b|usd\b|per\b|a (?:year|month)\b|for\b|/))"
+)
+
+
+def _thousands_marks(low: str) -> str:
+    """'48.000 per year', '41.000 euro', '1 200 for all four cafés': a dot or a space as the thousands mark
+    (European and non-native typing) read as '48,000', '1,200'. Same length, so positions hold."""
+    return _SPACE_THOUSANDS.sub(r"\1,\2", _DOT_THOUSANDS.sub(r"\1,\2", low))
+
+
 def amounts(text: str, list_price: float | None = None) -> list[Amount]:
     """Every money amount in the message, in order, with its owner."""
-    low = _dollar_ranges(numbers_as_digits(normalise(text)))
+    low = _dollar_ranges(numbers_as_digits(_thousands_marks(normalise(text))))
     found: list[tuple[int, int, float]] = []
     taken: list[tuple[int, int]] = []
 
@@ -891,11 +916,21 @@ def _names_vendor(before: str) -> bool:
     return bool(_VENDOR_WORDS.search(clause)) or any(is_name(w) for w in _VENDOR_SUBJECT.findall(clause))
 
 
+OWN_NUMBER_HELD = re.compile(
+    r"\b(?:still|same|that|the|my|our)\s(?:\$\s?)?\d[\d,.]*k?\s(?:still\s)?(?:stands|holds|is firm|is still|was only"
+    r"|only (?:works|applies)|is for|was for)\b"
+    r"|\bstill (?:at )?(?:\$\s?)?\d[\d,.]*k?\b[^.?!]{0,40}\b(?:hasn't|has not|hasnt) changed\b"
+    r"|\b(?:the|our|my) (?:\$\s?)?\d[\d,.]*k? (?:i|we) (?:quoted|offered|put in|proposed)\b"
+)
+"""'the 46 stands', 'still 165, that hasn't changed', 'that 44 was only for the three year term': the rep holding
+or qualifying its own earlier offer, which the buyer has just repeated — still the rep's number."""
+
+
 def said_back(found: list[Amount], previous_buyer_line: str, list_price: float | None) -> list[Amount]:
     """The buyer's own number said back ('you said 47, let's do 47', 'What's behind the $90,000?') is the
     buyer's, not the rep's offer (unless the buyer was quoting another vendor)."""
     if not previous_buyer_line or not found:
-        return found
+        return _accepted_in_message(found)
     theirs = amounts(previous_buyer_line, list_price)
     percents = set(re.findall(r"(\d+(?:\.\d+)?)\s?(?:%|percent)", normalise(previous_buyer_line)))
     out = []
@@ -906,11 +941,25 @@ def said_back(found: list[Amount], previous_buyer_line: str, list_price: float |
         at_list = bool(list_price) and abs(a.value - (list_price or 0)) < 0.5
         if match is not None and a.owner == "rep" and not at_list and (
             a.cue == "no other owner named" or a.cue in _WEAK_REP_CUES
-        ):
+        ) and not OWN_NUMBER_HELD.search(a.context[max(0, a.start - 25) : a.end + 40]):
             vendor = match.owner == "competitor" or _names_vendor(match.context[: match.start])
             owner: PriceOwner = "competitor" if vendor else "buyer"
             a = Amount(a.value, owner, f"the buyer's own number said back ({match.owner} in their line)", a.start,
                        a.end, a.context)
+        out.append(a)
+    return _accepted_in_message(out)
+
+
+def _accepted_in_message(found: list[Amount]) -> list[Amount]:
+    """'you said 47, let's do 47': the buyer's number named as theirs earlier in the message and then taken up
+    is still the buyer's, not a new offer of the rep's."""
+    out: list[Amount] = []
+    for a in found:
+        earlier = next((b for b in out if b.owner == "buyer" and abs(b.value - a.value) < 0.5), None)
+        if earlier is not None and a.owner == "rep" and not OWN_NUMBER_HELD.search(
+                a.context[max(0, a.start - 25) : a.end + 40]):
+            a = Amount(a.value, "buyer", f"the buyer's number taken up ({earlier.cue!r} earlier)", a.start, a.end,
+                       a.context)
         out.append(a)
     return out
 
@@ -954,7 +1003,7 @@ def discount_percents(text: str) -> list[float]:
         for m in PERCENT.finditer(low)
         if re.search(
             r"discount|\boff\b|knock|price|rebate|cheaper|reduc(?!tion)|lower|\byours\b|\bgive\b"
-            r"|\bi can (?:still )?do\b|sharpen",
+            r"|\bi can (?:still )?do\b|sharpen|^ to (?:me|us)\b",
             low[m.end() : m.end() + 30] + " " + low[max(0, m.start() - 30) : m.start()],
         )
     ]

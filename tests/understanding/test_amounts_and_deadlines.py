@@ -113,6 +113,129 @@ def test_what_the_buyer_already_pays_is_not_the_reps() -> None:
     assert _values("the way it works is you pay twelve hundred a month per depot")[0][1] == "rep"
 
 
+def test_what_the_buyer_pays_for_the_system_being_replaced_is_the_incumbents() -> None:
+    assert _values("so you pay roughly 3k a month for your current dispatch software, right?", 36_000)[0] == (
+        3_000, "competitor")
+    assert _values("you're paying about 1,500 a month for the booking system today", 14_400)[0] == (
+        1_500, "competitor")
+    # a cost of the problem or a tool the buyer keeps is not a competing price
+    assert _values("you're paying 20 grand a month in overtime", 48_000)[0][1] == "other"
+
+
+def test_the_reps_own_number_held_after_the_buyer_repeats_it() -> None:
+    for text, previous in [
+        ("nothing extra on our side, the 52 stands on a one-year", "What's the catch on 52?"),
+        ("still 62, that hasn't changed since we sent it", "Is it still 62?"),
+        ("that 38 was only for a three year commitment", "So 38 on a one year?"),
+    ]:
+        found = said_back(amounts(text, 60_000), previous, 60_000)
+        assert [a.owner for a in found] == ["rep"], text
+    # the buyer's number said back with no stance of the rep's stays the buyer's
+    assert [a.owner for a in said_back(amounts("45 is tight for us", 60_000), "We can do 45.", 60_000)] == ["buyer"]
+
+
+def test_the_buyers_number_taken_up_in_the_same_message_stays_the_buyers() -> None:
+    found = said_back(amounts("fine, you said 41, we'll do 41 and call it done", 48_000), "", 48_000)
+    assert [(a.value, a.owner) for a in found] == [(41_000, "buyer"), (41_000, "buyer")]
+    assert not _rules("fine, you said 41, we'll do 41 and call it done", 48_000)["concession"]
+    # a different number after the buyer's is still the rep's
+    found = said_back(amounts("you said 41, I can do 44", 48_000), "", 48_000)
+    assert [a.owner for a in found] == ["buyer", "rep"]
+
+
+@pytest.mark.parametrize("text", [
+    "sign this quarter and I'll eat the travel costs for the install",
+    "if you go three years the onboarding fee is gone",
+    "two years and there's no uplift in year two",
+    "happy to add a 90 day exit clause in year one",
+    "ok we'll pay for the data migration",
+    "the setup's normally 2k, I'll drop it for you",
+    "let's meet in the middle at 46",
+])
+def test_concessions_in_other_words(text: str) -> None:
+    assert _rules(text, 50_000)["concession"], text
+
+
+@pytest.mark.parametrize("text", [
+    "we work with a lot of credit unions your size",
+    "let's lock in a time on Thursday with your ops lead",
+    "so what I'll do is send a hold for the 9th and you can forward it",
+    "ok, I'll drop off now, speak soon",
+    "support is included, you don't pay extra for it",
+])
+def test_concession_words_that_give_nothing(text: str) -> None:
+    assert not _rules(text, 50_000)["concession"], text
+
+
+@pytest.mark.parametrize("text", [
+    "ok. take all five depots on one order and I'll halve the install fee",
+    "we'd throw in free training for the managers with a 2 yr signed",
+    "fine, tell you what, send me the PO this week, the first quarter is free",
+    "your PO before the 15th is worth 4% to me",
+    "assuming we get the three-year signed this month, I can hold this year's pricing",
+    "there's some room on the price but it has to be a multi-year",
+])
+def test_trades_in_other_words(text: str) -> None:
+    labels = _rules(text, 50_000)
+    assert labels["concession"] and labels["asks_in_return"], text
+
+
+def test_a_give_with_no_ask_is_not_a_trade() -> None:
+    labels = _rules("the first month is free, no strings, you've been patient with us", 50_000)
+    assert labels["concession"] and not labels["asks_in_return"]
+
+
+@pytest.mark.parametrize("text", [
+    "great, I'll get the order form over for your e-signature this afternoon",
+    "the paperwork's on its way, keep an eye out",
+    "what day works for you and your finance lead?",
+    "when's a good time for a proper look with your ops team",
+    "let me hold Tuesday at 11 for the four of us",
+    "if it helps I could come out to the Leeds depot and see the loading bay with you",
+    "it'd help to hear from your CFO directly, could you introduce us",
+    "Monday at 3 it is, thanks",
+    "9:30 tmrw?",
+])
+def test_next_steps_in_other_words(text: str) -> None:
+    assert _rules(text)["next_step"], text
+
+
+@pytest.mark.parametrize("text", [
+    "I'll send you the case study after the call",
+    "what day does your board usually meet",
+    "we did a site visit at the Leeds depot last year",
+])
+def test_not_next_steps(text: str) -> None:
+    assert not _rules(text)["next_step"], text
+
+
+@pytest.mark.parametrize("text", ["ok I'll drop off now, thanks Sam", "great chat, speak Thursday",
+                                  "sorry, gotta jump, thanks for the time"])
+def test_leaving_the_call_in_other_words(text: str) -> None:
+    assert _rules(text)["ends_call"], text
+
+
+def test_meeting_in_the_middle_is_not_a_meeting() -> None:
+    assert not _rules("could we meet in the middle at 44?", 50_000)["next_step"]
+
+
+def test_no_wiggle_room_is_a_refusal() -> None:
+    assert not _rules("there's no wiggle room on the licence, sorry", 50_000)["concession"]
+
+
+def test_offering_to_explain_now_is_not_a_next_step() -> None:
+    assert not _rules("would you like me to quickly explain how the failover works?")["next_step"]
+    assert not _rules("shall I show you how the approvals screen looks")["next_step"]
+    assert _rules("happy to show you how it works on a call Thursday at 3")["next_step"]
+
+
+def test_dot_and_space_as_the_thousands_mark() -> None:
+    assert _values("ok so 52.000 a year, all in", 52_000) == [(52_000, "rep")]
+    assert _values("it comes to 1 300 per month for the three sites", 15_600) == [(1_300, "rep")]
+    assert _values("the sync runs every 2.5 seconds") == []
+    assert _values("they run 1 400 trucks across the region") == []
+
+
 def test_vendor_proposal_named_before_the_rate() -> None:
     assert _values("I read Kestrel's proposal, 24 a seat a month, on a 3 year lock") == [(24, "competitor")]
 
@@ -191,3 +314,13 @@ def test_restated_floors_and_results_are_not_concessions(text: str) -> None:
 
 def test_a_held_price_below_list_still_concedes() -> None:
     assert _rules("I'll keep you at last year's rate of 46k", 50_000)["concession"]
+
+
+def test_a_price_at_list_gives_nothing() -> None:
+    from simulator.understanding.reader import _only_at_list
+
+    assert _only_at_list(amounts("the renewal stays at $50,000", 50_000), 50_000) == "50,000"
+    assert _only_at_list(amounts("I can do $46,000", 50_000), 50_000) == ""
+    assert _only_at_list(amounts("Acme quoted $40,000", 50_000), 50_000) == ""  # no price of the rep's
+    assert not read_rep("Northwind avoided $400,000 of downtime, so the renewal stays at $50,000.", 50_000
+                        ).labels["concession"]

@@ -24,6 +24,17 @@ from simulator.understanding.values import amounts
         ("So speed is what matters most, right?", "closed"),
         ("does the CFO have to approve this or can you sign it yourself", "closed"),
         ("We cut detention fees by a sixth for a grocery distributor.", "none"),
+        # transcripts, stutters, chat and non-native phrasing, all without a question mark
+        ("[00:12:40] Rep: so what happens to an order once it lands in the inbox", "open"),
+        ("Speaker 2: and uh could Monday at nine work for a call with your CFO", "closed"),
+        ("so the the thing I was was wondering is how the the night shift hands over", "open"),
+        ("pls talk me thru how returns get logged", "open"),
+        ("please can you describe me how the budget is decided", "open"),
+        ("I guess what I'm keen to understand is like why the last project stopped", "open"),
+        ("what we do is pretty simple", "none"),
+        ("how's thursday at 3 for the review with your CFO", "closed"),
+        ("how's your week going", "open"),
+        ("when Acme quoted you 41,000, did that include the install?", "closed"),
     ],
 )
 def test_question_kind_of_natural_phrasing(text: str, kind: str) -> None:
