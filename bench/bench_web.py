@@ -13,7 +13,7 @@
 2. N simulated users in N threads, each starting a call and sending M messages through the page
    handlers and the service layer (accounts, authorization, engine, SQLite store and checkpoints),
    with the scripted fake LLM answering instantly: every message's wall time is overhead. Run twice:
-   with a think time before each message (~1 s, like a person typing; the p95 target applies
+   with a think time before each message (~1 s by default, `--think S`; the p95 target applies
    here) and as a burst with no pause at all (every user's next message the moment the reply is in:
    throughput-bound, reported for capacity planning). Checks: no errors, every turn stored
    (1 opening + 2 per message), then each call is ended and graded.
@@ -624,11 +624,17 @@ def main() -> None:
             f"(median {statistics.median(runs):.2f} s; target <= 10 s)"
         )
         ok &= statistics.median(runs) <= 10
+    # Warm-up, not counted: the first run of a process loads the embedding model and the content,
+    # which would otherwise land on whichever backend runs first and bias the first pair.
+    warm = simulated_users(2, 2, 0.0, database_url=None)
+    print(f"warm-up (not counted): {warm['messages']} messages, {warm['median_ms']:.0f} ms median", flush=True)
     for think in (args.think,) if args.no_burst else (args.think, 0.0):
         ratios: list[tuple[float, float]] = []
-        for _ in range(args.repeat):
+        for repeat in range(args.repeat):
             results: list[dict[str, Any]] = []
-            for backend_url in (None, url) if url else (None,):
+            # alternate which backend goes first, so drift over the run does not favour one of them
+            order = (None, url) if repeat % 2 == 0 else (url, None)
+            for backend_url in order if url else (None,):
                 profile = Profile() if args.profile else None
                 with fresh_postgres_schema(backend_url) if backend_url else contextlib.nullcontext() as run_url:
                     r = simulated_users(args.users, args.messages, think, database_url=run_url, profile=profile)
@@ -642,7 +648,7 @@ def main() -> None:
                 if think:
                     ok &= r["p95_ms"] <= 100
             if len(results) == 2:
-                lite, pg = results
+                lite, pg = results if order[0] is None else results[::-1]
                 ratios.append((pg["median_ms"] / lite["median_ms"], pg["p95_ms"] / lite["p95_ms"]))
                 print(f"PostgreSQL / SQLite: median {ratios[-1][0]:.2f}x, p95 {ratios[-1][1]:.2f}x", flush=True)
         if ratios:
