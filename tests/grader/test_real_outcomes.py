@@ -60,8 +60,8 @@ def test_held_out_half_is_the_documented_split(held_out: dict[str, Any]) -> None
 
 _TARGET_NOT_MET = pytest.mark.xfail(
     strict=True,
-    reason="issue 10's real-outcome targets are not met yet on the held-out half (closing ρ +0.08, overall "
-           "+0.00 [-0.16, +0.16], rep words +0.09; tuning half: closing +0.21, overall +0.19 [+0.03, +0.34]; "
+    reason="issue 10's real-outcome targets are not met yet on the held-out half (closing ρ +0.09, overall "
+           "+0.03 [-0.14, +0.20], rep words +0.09; tuning half: closing +0.20, overall +0.18 [+0.02, +0.33]; "
            "docs/benchmarks.md). Strict: when a change reaches the target, this fails until the mark is "
            "removed.",
 )
