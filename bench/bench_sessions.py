@@ -54,6 +54,8 @@ def _fast(request: ChatRequest) -> str:
 
 
 def _settings(data_dir: Path, url: str | None, **kw: Any) -> Settings:
+    # the service makes the data folder only for SQLite; the race's start file lives there on PostgreSQL too
+    data_dir.mkdir(parents=True, exist_ok=True)
     return Settings(data_dir=data_dir, cache_dir=data_dir / "cache", llm="template", database_url=url,
                     voice_mode="compose", **kw)
 
